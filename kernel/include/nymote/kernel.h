@@ -1,0 +1,124 @@
+/*
+ * nymote kernel contract: THE interface between the C kernel and the JS world.
+ *
+ * Three parts, and nothing else crosses:
+ *   1. what a platform (unix process, Xen guest) gives the core;
+ *   2. what the core gives a platform (one entry point);
+ *   3. the natives the core installs as the global `__kernel` object, mirrored
+ *      one-to-one by kernel/runtime/kernel.d.ts;
+ * plus the layout of the application image (bytecode blob) both sides agree on.
+ *
+ * Conventions: times are milliseconds as doubles (sub-ms precision, 2^53 ms
+ * covers any uptime). Buffers cross as Uint8Array views; the core never copies
+ * a buffer it is handed. No native calls JS back synchronously: a platform
+ * reports readiness through events returned by block().
+ */
+#ifndef NYMOTE_KERNEL_H
+#define NYMOTE_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "duktape.h"
+
+/* ------------------------------------------------------------------------ */
+/* 1. Platform -> core                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* Short name reported as __kernel.platform: "unix", "xen-arm32", "xen-x86_64". */
+extern const char nymote_platform_name[];
+
+/* Memory the core's allocator manages (the JS heap lives here). */
+void nymote_platform_heap(void **base, size_t *bytes);
+
+/* stream 1 = console/stdout, 2 = errors (guests may merge both). */
+void nymote_console_write(int stream, const void *buf, size_t len);
+
+double nymote_clock_monotonic_ms(void);
+double nymote_clock_wall_ms(void);   /* ms since 1970-01-01T00:00:00Z */
+
+/* Cryptographic-quality bytes; a platform without a source must not boot. */
+void nymote_entropy(void *buf, size_t len);
+
+/* Page-aligned, zeroed memory that lives as long as the image (rings,
+ * packet buffers, disk sectors). Returns NULL when memory is exhausted. */
+void *nymote_pages_alloc(size_t count);
+#define NYMOTE_PAGE_SIZE 4096u
+
+/* Sleep until deadline_ms (monotonic; negative = no deadline) or until at
+ * least one event fires. Writes up to `max` fired event ids into `fired` and
+ * returns how many (0 on timeout). Events are level-triggered: an id fires
+ * again while its source stays ready. */
+int nymote_block(double deadline_ms, uint32_t *fired, int max);
+
+/* Flush the console and stop the machine with an exit code. */
+void nymote_exit(int code) __attribute__((noreturn));
+
+/* Install the platform's own natives on the __kernel object at obj_idx
+ * (unix: __kernel.unix.*, xen: __kernel.xen.*). */
+void nymote_platform_natives(duk_context *ctx, duk_idx_t obj_idx);
+
+/* ------------------------------------------------------------------------ */
+/* 2. Core -> platform                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* Verify and run an application image; returns the app's exit code.
+ * argv are the boot arguments handed to the app (without the program name). */
+int nymote_main(const uint8_t *image, size_t image_len, int argc, const char *const *argv);
+
+/* Heap statistics, for size and RAM reports. */
+struct nymote_heap_stats {
+	size_t arena_bytes, in_use_bytes, peak_bytes, allocations;
+};
+void nymote_heap_stats(struct nymote_heap_stats *out);
+
+/* ------------------------------------------------------------------------ */
+/* 3. Natives on the global `__kernel` (see kernel/runtime/kernel.d.ts)      */
+/* ------------------------------------------------------------------------ */
+/*
+ *   __kernel.platform                 string, nymote_platform_name
+ *   __kernel.args()                   string[]: boot arguments
+ *   __kernel.write(stream, data)      data: string (UTF-8) or Uint8Array
+ *   __kernel.now()                    monotonic ms
+ *   __kernel.wallClock()              ms since epoch
+ *   __kernel.block(deadline)          number[]: fired event ids; deadline < 0: none
+ *   __kernel.entropy(u8)              fills the Uint8Array
+ *   __kernel.pages(count)             ArrayBuffer over page-aligned memory
+ *   __kernel.exit(code)               never returns
+ *   __kernel.heapStats()              { arena, inUse, peak, allocations }
+ *   __kernel.engine                   { duktape: "2.7.0", configHash: hex }
+ *
+ * unix platform (__kernel.unix), errors thrown as Error with .code = "ENOENT"…:
+ *   open(path, flags, mode) -> fd        flags: "r", "r+", "w", "a", "rw+" (create)
+ *   close(fd)
+ *   read(fd, u8) -> bytes (0 = EOF, -1 = would block)
+ *   write(fd, u8) -> bytes (-1 = would block)
+ *   pread(fd, u8, offset) / pwrite(fd, u8, offset) -> bytes
+ *   fsync(fd)
+ *   size(fd) -> bytes
+ *   watch(fd, readable, writable) -> event id;  unwatch(id)
+ *   tapOpen(name) -> fd (non-blocking)
+ */
+
+/* ------------------------------------------------------------------------ */
+/* Application image (bytecode blob)                                         */
+/* ------------------------------------------------------------------------ */
+/*
+ * All integers little-endian. Duktape does not validate bytecode, so the
+ * loader refuses any blob whose engine config hash or digest does not match.
+ *
+ *   0   char[8]   magic "NYMOTEBC"
+ *   8   u32       format version (NYMOTE_BLOB_VERSION)
+ *   12  u32       bytecode length N
+ *   16  u32       DUK_VERSION of the compiler
+ *   20  u32       reserved, 0
+ *   24  u8[32]    engine config hash (sha256 of the generated duk_config.h
+ *                 and the duktape.c it was built from)
+ *   56  u8[32]    sha256 of the N bytecode bytes
+ *   88  u8[8]     reserved, 0
+ *   96  u8[N]     Duktape bytecode (duk_dump_function of the program)
+ */
+#define NYMOTE_BLOB_MAGIC "NYMOTEBC"
+#define NYMOTE_BLOB_VERSION 1u
+#define NYMOTE_BLOB_HEADER_BYTES 96u
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * The JS side of kernel/include/nymote/kernel.h part 3: the natives the core
+ * installs as the global `__kernel`. Keep the two in step, one-to-one.
+ */
+interface NymoteHeapStats { arena: number; inUse: number; peak: number; allocations: number }
+
+interface NymoteUnixNatives {
+  /** mode: "r", "r+", "w", "a", "rw+" (read-write, created if missing). Throws Error with .code. */
+  open(path: string, mode: string, perm?: number): number;
+  close(fd: number): void;
+  /** Bytes read; 0 at EOF; -1 when the fd would block. */
+  read(fd: number, buf: Uint8Array): number;
+  /** Bytes written; -1 when the fd would block. */
+  write(fd: number, buf: Uint8Array): number;
+  pread(fd: number, buf: Uint8Array, offset: number): number;
+  pwrite(fd: number, buf: Uint8Array, offset: number): number;
+  fsync(fd: number): void;
+  size(fd: number): number;
+  /** Level-triggered readiness as an event id that block() returns. */
+  watch(fd: number, readable: boolean, writable: boolean): number;
+  unwatch(eventId: number): void;
+  /** Opens (creating if allowed) a tap device, non-blocking, no packet info. */
+  tapOpen(name: string): number;
+}
+
+interface NymoteKernel {
+  readonly platform: 'unix' | 'xen-arm32' | 'xen-x86_64';
+  readonly engine: { readonly duktape: string; readonly configHash: string };
+  args(): string[];
+  /** stream 1: console, 2: errors. Strings are written as UTF-8. */
+  write(stream: 1 | 2, data: string | Uint8Array): void;
+  /** Monotonic milliseconds since boot. */
+  now(): number;
+  /** Milliseconds since the Unix epoch. */
+  wallClock(): number;
+  /** Sleeps until `deadline` (monotonic ms; negative: none) or an event; returns fired event ids. */
+  block(deadline: number): number[];
+  entropy(buf: Uint8Array): void;
+  /** Page-aligned memory that lives as long as the image. */
+  pages(count: number): ArrayBuffer;
+  exit(code: number): never;
+  heapStats(): NymoteHeapStats;
+  readonly unix?: NymoteUnixNatives;
+}
+
+declare const __kernel: NymoteKernel;

@@ -1,0 +1,23 @@
+/*
+ * The typed description of a board. Adding a board is one folder:
+ * board/<name>/board.ts default-exporting defineBoard({...}).
+ */
+import type { DeviceKind } from '../kernel/runtime/nymote';
+
+export interface BoardSpec {
+  name: string;
+  description: string;
+  /** CPU the image's kernel is compiled for ("host" = this machine). */
+  arch: 'host' | 'x86_64' | 'arm32';
+  /** Which kernel/<platform> the image links. */
+  platform: 'unix' | 'xen';
+  /** RAM for the JS heap (unix) or the guest (xen). */
+  memoryMiB: number;
+  /** Driver per device kind: "<module path from the repo root>#<export>". */
+  drivers: Partial<Record<DeviceKind, string>>;
+  image: { format: 'executable' | 'zimage' | 'pv-elf' };
+}
+
+export function defineBoard(spec: BoardSpec): BoardSpec {
+  return spec;
+}

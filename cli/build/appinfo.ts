@@ -1,0 +1,65 @@
+/*
+ * Reads what the builder must know before bundling from the app's source:
+ * its name and the devices it needs (defineApp's literal arguments). Parsing
+ * instead of running keeps app code off the build host.
+ */
+import ts from 'typescript';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors';
+import { display } from '../paths';
+
+export interface AppInfo {
+  dir: string;
+  entry: string;
+  name: string;
+  needs: Record<string, string>;
+}
+
+export function findAppEntry(appPath: string): string {
+  const p = resolve(appPath);
+  if (!existsSync(p)) throw new UserError(`no app at ${appPath}: expected a folder holding app.ts (or the app.ts file itself)`);
+  const entry = statSync(p).isDirectory() ? join(p, 'app.ts') : p;
+  if (!existsSync(entry)) throw new UserError(`${display(p)} has no app.ts`);
+  return entry;
+}
+
+function literalText(node: ts.Expression | undefined): string | undefined {
+  return node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined;
+}
+
+export function readAppInfo(appPath: string): AppInfo {
+  const entry = findAppEntry(appPath);
+  const source = ts.createSourceFile(entry, readFileSync(entry, 'utf8'), ts.ScriptTarget.Latest, true);
+  let spec: ts.ObjectLiteralExpression | undefined;
+  const visit = (node: ts.Node): void => {
+    if (!spec && ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'defineApp') {
+      const arg = node.arguments[0];
+      if (arg && ts.isObjectLiteralExpression(arg)) spec = arg;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  const where = display(entry);
+  if (!spec) throw new UserError(`${where}: no defineApp({ name, needs, main }) call found (import { defineApp } from "nymote")`);
+  const prop = (key: string) =>
+    spec!.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === key);
+  const lineOf = (n: ts.Node) => source.getLineAndCharacterOfPosition(n.getStart()).line + 1;
+
+  const nameProp = prop('name');
+  const name = literalText(nameProp?.initializer);
+  if (!name) throw new UserError(`${where}:${lineOf(nameProp ?? spec)}: defineApp's name must be a string literal`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new UserError(`${where}:${lineOf(nameProp!)}: app name '${name}' must be lower-case letters, digits and '-'`);
+
+  const needs: Record<string, string> = {};
+  const needsProp = prop('needs');
+  if (needsProp) {
+    if (!ts.isObjectLiteralExpression(needsProp.initializer)) throw new UserError(`${where}:${lineOf(needsProp)}: defineApp's needs must be an object literal`);
+    for (const p of needsProp.initializer.properties) {
+      const kind = ts.isPropertyAssignment(p) ? literalText(p.initializer) : undefined;
+      if (!kind || !p.name) throw new UserError(`${where}:${lineOf(p)}: each need must be name: 'kind' (a string literal)`);
+      needs[p.name.getText().replace(/^['"]|['"]$/g, '')] = kind;
+    }
+  }
+  return { dir: resolve(entry, '..'), entry, name, needs };
+}

@@ -1,0 +1,166 @@
+/*
+ * nymote build: app folder + board -> images/<app>-<board>/ with the image,
+ * its bytecode blob, the bundle, manifest.json and a size report.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { BoardSpec } from '../../board/spec';
+import { readAppInfo, type AppInfo } from './appinfo';
+import { bundleApp, BUNDLE_NAME } from './bundle';
+import { lookupLine } from './linemap';
+import { HOST_COMPILER, UNIX_ENGINE_OBJECT, UNIX_KERNEL_OBJECTS, codeBytes, engineConfigHash, linkUnixImage, makeKernel } from './kernel';
+import { Progress } from '../progress';
+import { UserError } from '../errors';
+import { BUILD, REPO, display } from '../paths';
+
+export interface Manifest {
+  app: string;
+  board: string;
+  arch: string;
+  version: string;
+  engine: { duktape: string; configHash: string };
+  bytecode: { bytes: number; sha256: string };
+  sizes: { kernel: number; engine: number; runtime: number; app: number; total: number };
+  memoryMiB: number;
+  image: string;
+  files: string[];
+  /** Inputs and their stamps, so `run` can skip an up-to-date build. */
+  inputs: Record<string, string>;
+}
+
+export interface BuildOptions {
+  outDir?: string;
+  quiet?: boolean;
+  /** Rebuild even when the image is up to date. */
+  force?: boolean;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function hostArch(): string {
+  return ({ x64: 'x86_64', arm: 'arm32', arm64: 'aarch64' } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
+function stamp(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+const KERNEL_INPUTS = () => [join(BUILD, 'unix', 'libnymote.a'), HOST_COMPILER, join(REPO, 'package.json')];
+
+export function imageDir(app: AppInfo, board: BoardSpec, outDir?: string): string {
+  return join(outDir ?? join(process.cwd(), 'images'), `${app.name}-${board.name}`);
+}
+
+/** The manifest of an up-to-date image, or undefined. */
+export function upToDate(dir: string): Manifest | undefined {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) return undefined;
+  const m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  if (!m.inputs || !Object.keys(m.inputs).length) return undefined;
+  for (const [file, s] of Object.entries(m.inputs)) if (stamp(file) !== s) return undefined;
+  return existsSync(join(dir, m.image)) ? m : undefined;
+}
+
+function kib(n: number): string {
+  return `${(n / 1024).toFixed(1).padStart(8)} KiB`;
+}
+
+export async function build(appPath: string, board: BoardSpec, opts: BuildOptions = {}): Promise<{ dir: string; manifest: Manifest }> {
+  const app = readAppInfo(appPath);
+  const dir = imageDir(app, board, opts.outDir);
+  if (!opts.force) {
+    const current = upToDate(dir);
+    if (current) return { dir, manifest: current };
+  }
+  if (board.platform !== 'unix') {
+    throw new UserError(`board '${board.name}' (${board.platform}/${board.arch}) cannot be built yet: only the unix platform exists so far`);
+  }
+  const drivers: Record<string, string> = {};
+  for (const [device, kind] of Object.entries(app.needs)) {
+    const driver = board.drivers[kind as keyof BoardSpec['drivers']];
+    if (!driver) {
+      throw new UserError(`${display(app.entry)}: needs a '${kind}' device ('${device}'), which board '${board.name}' does not provide (it has: ${Object.keys(board.drivers).join(', ')})`);
+    }
+    drivers[kind] = driver;
+  }
+
+  const progress = new Progress(5, opts.quiet);
+  mkdirSync(dir, { recursive: true });
+  const work = join(BUILD, 'work', `${app.name}-${board.name}`);
+  mkdirSync(work, { recursive: true });
+
+  progress.next(`kernel: ${board.platform} platform + host bytecode compiler (make)`);
+  makeKernel('unix');
+
+  progress.next(`bundle: ${display(app.entry)} + runtime + drivers -> ES5 (rollup, typescript)`);
+  const bundle = await bundleApp({ appEntry: app.entry, appDir: app.dir, boardName: board.name, drivers, workDir: work });
+  const bundlePath = join(dir, BUNDLE_NAME);
+  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath + '.map', bundle.map);
+
+  progress.next('bytecode: compile the bundle in Duktape (host compiler, same engine config as the image)');
+  const blobPath = join(dir, 'app.blob');
+  const bcc = spawnSync(HOST_COMPILER, [bundlePath, blobPath, BUNDLE_NAME], { encoding: 'utf8' });
+  if (bcc.status !== 0) {
+    const m = /^app\.js:(\d+): (.*)$/m.exec(bcc.stderr);
+    const where = m ? lookupLine(bundle.lineMap, Number(m[1])) : undefined;
+    throw new UserError(`build failed: Duktape cannot compile the bundle${where ? ` at ${where}` : ''}: ${m ? m[2] : bcc.stderr.trim()}\n` +
+      `  (code that reaches the image must compile to ES5; see ${display(bundlePath)}${m ? ` line ${m[1]}` : ''})`);
+  }
+  const blob = readFileSync(blobPath);
+  const bytecode = blob.subarray(96);
+
+  progress.next(`link: ${board.image.format} image`);
+  const imageName = app.name;
+  const imagePath = join(dir, imageName);
+  linkUnixImage(blobPath, imagePath, board.memoryMiB, work);
+
+  progress.next('manifest and size report');
+  const sizes = {
+    kernel: codeBytes(UNIX_KERNEL_OBJECTS),
+    engine: codeBytes([UNIX_ENGINE_OBJECT]),
+    runtime: bundle.runtimeBytes,
+    app: bundle.appBytes,
+    total: statSync(imagePath).size,
+  };
+  const inputs: Record<string, string> = {};
+  for (const f of [...bundle.inputs, app.entry, ...KERNEL_INPUTS()]) inputs[f] = stamp(f);
+  const manifest: Manifest = {
+    app: app.name,
+    board: board.name,
+    arch: board.arch === 'host' ? hostArch() : board.arch,
+    version: version(),
+    engine: { duktape: '2.7.0', configHash: engineConfigHash() },
+    bytecode: { bytes: bytecode.length, sha256: createHash('sha256').update(bytecode).digest('hex') },
+    sizes,
+    memoryMiB: board.memoryMiB,
+    image: imageName,
+    files: [imageName, 'app.blob', BUNDLE_NAME, BUNDLE_NAME + '.map', 'manifest.json'],
+    inputs,
+  };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  if (!opts.quiet) {
+    const report = [
+      `sizes for ${app.name} on ${board.name}:`,
+      `  kernel (C, text+data)   ${kib(sizes.kernel)}`,
+      `  engine (Duktape)        ${kib(sizes.engine)}`,
+      `  runtime + drivers (ES5) ${kib(sizes.runtime)}`,
+      `  app (ES5)               ${kib(sizes.app)}`,
+      `  bytecode (as loaded)    ${kib(bytecode.length)}`,
+      `  image total             ${kib(sizes.total)}   ${display(imagePath)}`,
+      `  RAM for the heap        ${String(board.memoryMiB).padStart(8)} MiB`,
+    ];
+    process.stderr.write(report.join('\n') + '\n');
+    progress.done(`built ${display(dir)}`);
+  }
+  return { dir, manifest };
+}

@@ -1,0 +1,84 @@
+/* The `nymote` command. */
+import { Command, CommanderError } from 'commander';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { findBoard, loadBoards } from './boards';
+import { build, type Manifest } from './build/index';
+import { UserError } from './errors';
+import { display } from './paths';
+
+/** Runs a built image on this machine; resolves to its exit code. */
+export function bootImage(dir: string, args: string[]): Promise<number> {
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new UserError(`${display(dir)} is not an image folder (no manifest.json); build one with 'nymote build'`);
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  if (m.board !== 'unix') throw new UserError(`booting a '${m.board}' image is not supported yet`);
+  return new Promise((resolveCode, reject) => {
+    const child = spawn(join(dir, m.image), args, { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolveCode(code ?? (signal ? 128 + 15 : 1)));
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('nymote')
+    .description('TypeScript applications as tiny appliance images')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('build')
+    .description('build an app into images/<app>-<board>/ (image, bytecode, manifest, sizes)')
+    .argument('<app>', 'app folder (holding app.ts) or app.ts')
+    .option('-b, --board <name>', 'target board (see nymote boards)', 'unix')
+    .option('-o, --out <dir>', 'images folder', 'images')
+    .option('-q, --quiet', 'no progress or size report')
+    .action(async (app: string, o: { board: string; out: string; quiet?: boolean }) => {
+      const board = await findBoard(o.board);
+      const { dir } = await build(app, board, { outDir: resolve(o.out), quiet: o.quiet, force: true });
+      if (o.quiet) process.stdout.write(display(dir) + '\n');
+    });
+
+  program.command('run')
+    .description('build (if needed) and run an app on this machine; its exit code is ours')
+    .argument('<app>', 'app folder (holding app.ts) or app.ts')
+    .argument('[args...]', 'boot arguments for the app (after --)')
+    .option('-b, --board <name>', 'unix (the kernel as a process)', 'unix')
+    .option('-o, --out <dir>', 'images folder', 'images')
+    .option('-q, --quiet', 'no build progress')
+    .action(async (app: string, args: string[], o: { board: string; out: string; quiet?: boolean }) => {
+      const board = await findBoard(o.board);
+      if (board.platform !== 'unix') throw new UserError(`'run' runs on this machine (board unix); use 'nymote build -b ${board.name}' and 'nymote boot' for '${board.name}'`);
+      const { dir } = await build(app, board, { outDir: resolve(o.out), quiet: o.quiet });
+      exitCode = await bootImage(dir, args);
+    });
+
+  program.command('boot')
+    .description('run a built image (unix: as a process)')
+    .argument('<image-dir>', 'images/<app>-<board>')
+    .argument('[args...]', 'boot arguments for the app (after --)')
+    .action(async (dir: string, args: string[]) => {
+      exitCode = await bootImage(resolve(dir), args);
+    });
+
+  program.command('boards')
+    .description('list the boards an app can be built for')
+    .action(async () => {
+      for (const b of await loadBoards()) {
+        process.stdout.write(`${b.name.padEnd(12)} ${b.platform}/${b.arch}, ${b.memoryMiB} MiB: ${b.description}\n`);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof UserError) {
+      process.stderr.write(`nymote: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,41 @@
+/*
+ * The API an app imports: `import { defineApp } from "nymote"`. The same
+ * module serves every board; the builder binds `needs` to the board's drivers.
+ */
+import type { BlockDevice, ConsoleDevice, Netif } from '../../drivers/interfaces';
+
+export type { BlockDevice, ConsoleDevice, Netif };
+
+/** What an app may ask for, by kind. */
+export interface DeviceKinds {
+  network: Netif;
+  block: BlockDevice;
+  console: ConsoleDevice;
+}
+export type DeviceKind = keyof DeviceKinds;
+
+export type Devices<N extends Record<string, DeviceKind>> = { [K in keyof N]: DeviceKinds[N[K]] };
+
+export interface AppContext {
+  /** Boot arguments not consumed by the board (e.g. `--zone FILE`). */
+  readonly args: string[];
+  /** The board the image runs on ("unix", "qemu-arm32", ...). */
+  readonly board: string;
+}
+
+export interface AppSpec<N extends Record<string, DeviceKind>> {
+  /** Names the image: images/<name>-<board>/. */
+  name: string;
+  needs?: N;
+  /** Runs once at boot; a returned number (or promise of one) is the exit code. */
+  main(devices: Devices<N>, context: AppContext): void | number | Promise<void | number>;
+}
+
+export function defineApp<N extends Record<string, DeviceKind> = {}>(spec: AppSpec<N>): AppSpec<N> {
+  return spec;
+}
+
+/** Ends the program now with `code`, like process.exit. */
+export function exit(code = 0): never {
+  return __kernel.exit(code);
+}

@@ -1,0 +1,144 @@
+/*
+ * How an app becomes one ES5 bundle: the generated entry (runtime first, then
+ * the board's drivers, then the app), TypeScript to ES5 with tslib helpers,
+ * `nymote` resolved to this package's own sources from any app folder.
+ * The builder (cli/build/bundle.ts) calls nymoteRollupOptions(); this file's
+ * default export lets `npx rollup -c rollup.config.ts --environment APP:apps/hello,BOARD:unix`
+ * produce the same bundle for inspection.
+ */
+import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin, RollupOptions } from 'rollup';
+
+const REPO = fileURLToPath(new URL('.', import.meta.url));
+const ENTRY = '\0nymote:entry';
+const BOARD = '\0nymote:board';
+
+export interface BundleParams {
+  /** Absolute path of the app's app.ts. */
+  appEntry: string;
+  appDir: string;
+  boardName: string;
+  /** device kind -> "module#export", only the kinds the app needs */
+  drivers: Record<string, string>;
+  /** Where the generated tsconfig goes. */
+  workDir: string;
+}
+
+/** Compiler options for code that runs inside Duktape (see DESIGN.md §5). */
+export function imageCompilerOptions(): Record<string, unknown> {
+  return {
+    target: 'ES5',
+    module: 'ESNext',
+    moduleResolution: 'Bundler',
+    lib: ['ES2017'],
+    types: [],
+    strict: true,
+    downlevelIteration: true,
+    importHelpers: true,
+    noEmitOnError: true,
+    sourceMap: true,
+    inlineSources: false,
+    declaration: false,
+    skipLibCheck: true,
+    isolatedModules: false,
+    esModuleInterop: true,
+    forceConsistentCasingInFileNames: true,
+    pretty: false,
+    // Apps may live outside this package: resolve its own modules from here.
+    paths: {
+      nymote: [join(REPO, 'kernel/runtime/nymote.ts')],
+      tslib: [join(REPO, 'node_modules/tslib/tslib.d.ts')],
+    },
+  };
+}
+
+function entryPlugin(p: BundleParams): Plugin {
+  return {
+    name: 'nymote-entry',
+    resolveId(id) {
+      if (id === 'nymote:entry') return ENTRY;
+      if (id === 'nymote:board') return BOARD;
+      if (id === 'nymote') return join(REPO, 'kernel/runtime/nymote.ts');
+      return null;
+    },
+    load(id) {
+      if (id === ENTRY) {
+        return [
+          `import { start } from ${JSON.stringify(join(REPO, 'kernel/runtime/index.ts'))};`,
+          `import board from 'nymote:board';`,
+          `import app from ${JSON.stringify(p.appEntry)};`,
+          `start(app, board);`,
+        ].join('\n');
+      }
+      if (id === BOARD) {
+        const kinds = Object.keys(p.drivers);
+        const lines = kinds.map((kind, i) => {
+          const [mod, exp] = p.drivers[kind].split('#');
+          return `import { ${exp} as driver${i} } from ${JSON.stringify(join(REPO, mod))};`;
+        });
+        lines.push(`export default { name: ${JSON.stringify(p.boardName)}, drivers: { ${kinds.map((k, i) => `${JSON.stringify(k)}: driver${i}`).join(', ')} } };`);
+        return lines.join('\n');
+      }
+      return null;
+    },
+  };
+}
+
+export function nymoteRollupOptions(p: BundleParams): RollupOptions {
+  // A tsconfig of our own, so the app folder may live anywhere and the
+  // runtime's kernel.d.ts is always part of the program.
+  mkdirSync(p.workDir, { recursive: true });
+  const tsconfig = join(p.workDir, 'tsconfig.image.json');
+  writeFileSync(tsconfig, JSON.stringify({
+    compilerOptions: imageCompilerOptions(),
+    // Every module the entry imports must be a root: the board's drivers are
+    // reached only through the virtual nymote:board module.
+    files: [
+      join(REPO, 'kernel/runtime/kernel.d.ts'),
+      join(REPO, 'kernel/runtime/globals.d.ts'),
+      join(REPO, 'kernel/runtime/index.ts'),
+      ...Object.values(p.drivers).map((d) => join(REPO, d.split('#')[0])),
+      p.appEntry,
+    ],
+  }, null, 2));
+  return {
+    input: 'nymote:entry',
+    treeshake: { moduleSideEffects: true },
+    plugins: [
+      entryPlugin(p),
+      nodeResolve({ browser: true, preferBuiltins: false }),
+      typescript({
+        tsconfig,
+        include: [join(p.appDir, '**/*.ts'), join(REPO, '{kernel,drivers,net,store,services}/**/*.ts')],
+        exclude: ['**/*.test.ts'],
+        filterRoot: false,
+        outputToFilesystem: false,
+        noForceEmit: false,
+      }),
+    ],
+    onwarn(warning, warn) {
+      if (warning.code === 'CIRCULAR_DEPENDENCY' && /node_modules/.test(warning.message)) return;
+      warn(warning);
+    },
+  };
+}
+
+export default function cliConfig(): RollupOptions {
+  const app = process.env.APP ?? 'apps/hello';
+  const board = process.env.BOARD ?? 'unix';
+  const appDir = join(process.cwd(), app);
+  return {
+    ...nymoteRollupOptions({
+      appEntry: join(appDir, 'app.ts'),
+      appDir,
+      boardName: board,
+      drivers: { console: 'drivers/unix/console.ts#createConsole' },
+      workDir: join(REPO, 'build', 'rollup'),
+    }),
+    output: { file: join(REPO, 'build', 'rollup', 'app.js'), format: 'iife', sourcemap: true },
+  };
+}

@@ -34,7 +34,8 @@ export function imageCompilerOptions(): Record<string, unknown> {
     target: 'ES5',
     module: 'ESNext',
     moduleResolution: 'Bundler',
-    lib: ['ES2017'],
+    // What Duktape has plus what kernel/runtime installs (Promise.finally/allSettled/any, …).
+    lib: ['ES2017', 'ES2018.Promise', 'ES2019.Array', 'ES2019.Object', 'ES2019.String', 'ES2020.Promise', 'ES2021.Promise'],
     types: [],
     strict: true,
     downlevelIteration: true,

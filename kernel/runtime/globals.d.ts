@@ -11,11 +11,12 @@ interface NymoteTimer {
 }
 interface NymoteImmediate { ref(): this; unref(): this; hasRef(): boolean }
 
-declare function setTimeout<A extends unknown[]>(callback: (...args: A) => void, ms?: number, ...args: A): NymoteTimer;
-declare function setInterval<A extends unknown[]>(callback: (...args: A) => void, ms?: number, ...args: A): NymoteTimer;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- callbacks take whatever the caller passes
+declare function setTimeout(callback: (...args: any[]) => void, ms?: number, ...args: unknown[]): NymoteTimer;
+declare function setInterval(callback: (...args: any[]) => void, ms?: number, ...args: unknown[]): NymoteTimer;
 declare function clearTimeout(timer: NymoteTimer | number | undefined | null): void;
 declare function clearInterval(timer: NymoteTimer | number | undefined | null): void;
-declare function setImmediate<A extends unknown[]>(callback: (...args: A) => void, ...args: A): NymoteImmediate;
+declare function setImmediate(callback: (...args: any[]) => void, ...args: unknown[]): NymoteImmediate;
 declare function clearImmediate(immediate: NymoteImmediate | undefined | null): void;
 declare function queueMicrotask(callback: () => void): void;
 

@@ -7,23 +7,11 @@ import './install';
 import type { AppSpec, DeviceKind } from './nymote';
 import type { BootArgs, DriverFactory } from '../../drivers/interfaces';
 import { crash, runLoop, setExitCode } from './loop';
+import { parseBootArgs } from './bootargs';
 
 export interface BoardBinding {
   name: string;
   drivers: { [kind: string]: DriverFactory<unknown> | undefined };
-}
-
-export function parseBootArgs(all: string[]): BootArgs {
-  const options: { [key: string]: string } = {};
-  for (let i = 0; i < all.length; i++) {
-    const a = all[i];
-    if (a.slice(0, 2) !== '--' || a.length === 2) continue;
-    const eq = a.indexOf('=');
-    if (eq > 0) options[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (i + 1 < all.length && all[i + 1].slice(0, 2) !== '--') options[a.slice(2)] = all[++i];
-    else options[a.slice(2)] = 'true';
-  }
-  return { options: options, all: all };
 }
 
 function bindDevices(needs: Record<string, DeviceKind>, board: BoardBinding, args: BootArgs): Promise<Record<string, unknown>> {

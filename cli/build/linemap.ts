@@ -6,6 +6,7 @@
  * carrying a whole source map.
  */
 import { TraceMap, eachMapping, type SourceMapInput } from '@jridgewell/trace-mapping';
+import { decodeLineMap } from '../../kernel/runtime/errors';
 
 export interface LineMap {
   name: string;
@@ -55,17 +56,6 @@ export function buildLineMap(sourceMap: SourceMapInput, name: string, lineOffset
 
 /** Looks a bundle line up (for build-time errors, e.g. a Duktape syntax error). */
 export function lookupLine(lm: LineMap, line: number): string | undefined {
-  const parts = lm.map.split(';');
-  let source = 0;
-  let cur = 0;
-  let found: string | undefined;
-  for (let i = 0; i < parts.length && i < line; i++) {
-    const p = parts[i];
-    if (p === '') { if (i === line - 1) return found; continue; }
-    const colon = p.indexOf(':');
-    if (colon >= 0) { source = parseInt(p.slice(0, colon), 36); cur = parseInt(p.slice(colon + 1), 36); }
-    else cur += (p[0] === '-' ? -1 : 1) * parseInt(p.slice(1), 36);
-    found = `${lm.sources[source]}:${cur}`;
-  }
-  return found;
+  const e = decodeLineMap(lm.map)[line - 1];
+  return e ? `${lm.sources[e.source]}:${e.line}` : undefined;
 }

@@ -8,21 +8,21 @@
  */
 declare const __nymote_lines: { name: string; sources: string[]; map: string } | undefined;
 
-interface LineEntry { source: number; line: number }
-let decoded: (LineEntry | null)[] | null = null;
+export interface LineEntry { source: number; line: number }
 
-function decode(): (LineEntry | null)[] {
-  if (decoded) return decoded;
-  decoded = [];
-  if (typeof __nymote_lines === 'undefined') return decoded;
-  // One entry per generated line, ';'-separated: "" unmapped, "+d"/"-d" a line
-  // delta in the current source, "s:l" a new source index and absolute line.
-  const parts = __nymote_lines.map.split(';');
+/**
+ * One entry per generated line, ';'-separated: "" unmapped, "+d"/"-d" a line
+ * delta (base 36) in the current source, "s:l" a new source index and
+ * absolute line. Returns the entries, null for unmapped lines.
+ */
+export function decodeLineMap(map: string): (LineEntry | null)[] {
+  const out: (LineEntry | null)[] = [];
+  const parts = map.split(';');
   let source = 0;
   let line = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
-    if (p === '') { decoded.push(null); continue; }
+    if (p === '') { out.push(null); continue; }
     const colon = p.indexOf(':');
     if (colon >= 0) {
       source = parseInt(p.slice(0, colon), 36);
@@ -30,7 +30,19 @@ function decode(): (LineEntry | null)[] {
     } else {
       line += parseInt(p, 36);
     }
-    decoded.push({ source: source, line: line });
+    out.push({ source: source, line: line });
+  }
+  return out;
+}
+
+let decoded: (LineEntry | null)[] = [];
+let decodedFrom: unknown = null;
+
+function decode(): (LineEntry | null)[] {
+  if (typeof __nymote_lines === 'undefined') return [];
+  if (decodedFrom !== __nymote_lines) {
+    decoded = decodeLineMap(__nymote_lines.map);
+    decodedFrom = __nymote_lines;
   }
   return decoded;
 }

@@ -43,6 +43,14 @@ let exitCode = 0;
 export function setExitCode(code: number): void { exitCode = code; }
 export function getExitCode(): number { return exitCode; }
 
+/**
+ * Like process.on('uncaughtException' / 'unhandledRejection'): a handler that
+ * returns true has dealt with the error and the program goes on.
+ */
+export type UncaughtHandler = (err: unknown, kind: 'exception' | 'rejection') => boolean;
+let uncaughtHandler: UncaughtHandler | null = null;
+export function setUncaughtHandler(handler: UncaughtHandler | null): void { uncaughtHandler = handler; }
+
 /** Node's behaviour: report the uncaught error and stop with code 1. */
 export function crash(err: unknown, kind?: string): never {
   const text = describeUncaught(err);
@@ -53,7 +61,11 @@ export function crash(err: unknown, kind?: string): never {
 function afterCallback(): void {
   drainMicrotasks();
   const unhandled = takeUnhandledRejections();
-  if (unhandled.length) crash(unhandled[0].reason, 'Unhandled promise rejection');
+  for (let i = 0; i < unhandled.length; i++) {
+    if (!uncaughtHandler || !uncaughtHandler(unhandled[i].reason, 'rejection')) {
+      crash(unhandled[i].reason, 'Unhandled promise rejection');
+    }
+  }
 }
 
 function alive(): boolean {
@@ -62,24 +74,32 @@ function alive(): boolean {
 
 /** Runs until no work is left; returns the exit code. */
 export function runLoop(): number {
-  try {
-    afterCallback();
-    while (alive()) {
-      runDueTimers(__kernel.now(), afterCallback);
-      if (!alive()) break;
-      const deadline = hasAnyImmediates() ? 0 : nextTimerDeadline();
-      const fired = __kernel.block(deadline);
-      for (let i = 0; i < fired.length; i++) {
-        const source = sources[fired[i]];
-        if (source) {
-          source.handler();
-          afterCallback();
-        }
-      }
-      runImmediates(afterCallback);
+  for (;;) {
+    try {
+      iterate();
+      return exitCode;
+    } catch (err) {
+      // A callback threw: the loop's own state is consistent (timers are
+      // removed before they run), so a handler may let the program go on.
+      if (!uncaughtHandler || !uncaughtHandler(err, 'exception')) crash(err);
     }
-  } catch (err) {
-    crash(err);
   }
-  return exitCode;
+}
+
+function iterate(): void {
+  afterCallback();
+  while (alive()) {
+    runDueTimers(__kernel.now(), afterCallback);
+    if (!alive()) break;
+    const deadline = hasAnyImmediates() ? 0 : nextTimerDeadline();
+    const fired = __kernel.block(deadline);
+    for (let i = 0; i < fired.length; i++) {
+      const source = sources[fired[i]];
+      if (source) {
+        source.handler();
+        afterCallback();
+      }
+    }
+    runImmediates(afterCallback);
+  }
 }

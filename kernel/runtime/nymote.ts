@@ -3,6 +3,7 @@
  * module serves every board; the builder binds `needs` to the board's drivers.
  */
 import type { BlockDevice, ConsoleDevice, Netif } from '../../drivers/interfaces';
+import { setUncaughtHandler, type UncaughtHandler } from './loop';
 
 export type { BlockDevice, ConsoleDevice, Netif };
 
@@ -38,4 +39,13 @@ export function defineApp<N extends Record<string, DeviceKind> = {}>(spec: AppSp
 /** Ends the program now with `code`, like process.exit. */
 export function exit(code = 0): never {
   return __kernel.exit(code);
+}
+
+/**
+ * Takes over uncaught exceptions and unhandled rejections (Node's
+ * process.on('uncaughtException'/'unhandledRejection')): return true to keep
+ * running. Without a handler the program reports the error and exits 1.
+ */
+export function onUncaughtError(handler: UncaughtHandler | null): void {
+  setUncaughtHandler(handler);
 }

@@ -217,13 +217,19 @@ export function hasAnyImmediates(): boolean {
 export function runImmediates(after: () => void): void {
   const batch = immediates;
   immediates = [];
-  for (let i = 0; i < batch.length; i++) {
-    const im = batch[i];
-    const cb = im.callback;
-    if (!cb) continue;
-    if (im.hasRef()) refedImmediates--;
-    im.callback = null;
-    cb.apply(undefined, im.args);
-    after();
+  let i = 0;
+  try {
+    for (; i < batch.length; i++) {
+      const im = batch[i];
+      const cb = im.callback;
+      if (!cb) continue;
+      if (im.hasRef()) refedImmediates--;
+      im.callback = null;
+      cb.apply(undefined, im.args);
+      after();
+    }
+  } finally {
+    // A callback threw: the rest of this batch still runs first next time.
+    if (i < batch.length) immediates = batch.slice(i + 1).concat(immediates);
   }
 }

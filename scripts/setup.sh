@@ -8,7 +8,7 @@ DEBIAN_PACKAGES=(
   build-essential duktape-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   qemu-system-arm qemu-system-x86 qemu-utils device-tree-compiler
-  dosfstools mtools dnsutils knot-dnsutils curl iproute2
+  dosfstools mtools dnsutils knot-dnsutils curl iproute2 iputils-ping
 )
 
 missing=()

@@ -9,6 +9,7 @@ export default defineBoard({
   drivers: {
     console: 'drivers/unix/console.ts#createConsole',
     block: 'drivers/unix/file-block.ts#createFileBlock',
+    network: 'drivers/unix/tap.ts#createTap',
   },
   image: { format: 'executable' },
 });

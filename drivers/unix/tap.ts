@@ -1,0 +1,102 @@
+/*
+ * A Netif over a Linux tap device (`--tap NAME`). Frames are read when the
+ * kernel reports the fd readable; writes the tap cannot take yet wait in a
+ * queue until it is writable again, in order.
+ */
+import { DeviceError, type DriverFactory, type Netif } from '../interfaces';
+import { onKernelEvent, type EventRegistration } from '../../kernel/runtime/loop';
+
+const MTU = 1500;
+const MAX_FRAME = 65536;
+
+function parseMac(text: string, device: string): Uint8Array {
+  const parts = text.split(':');
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) throw new DeviceError(device, 'bad --mac ' + text);
+  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
+}
+
+function randomMac(): Uint8Array {
+  const mac = new Uint8Array(6);
+  __kernel.entropy(mac);
+  mac[0] = (mac[0] & 0xfe) | 0x02; // unicast, locally administered
+  return mac;
+}
+
+export const createTap: DriverFactory<Netif> = function (name, args) {
+  const os = __kernel.unix;
+  if (!os) return Promise.reject(new DeviceError(name, 'tap needs the unix platform'));
+  const tapName = args.options.tap;
+  if (!tapName || tapName === 'true') return Promise.reject(new DeviceError(name, 'no tap device given: pass --tap NAME'));
+  let fd: number;
+  let mac: Uint8Array;
+  try {
+    mac = args.options.mac ? parseMac(args.options.mac, name) : randomMac();
+    fd = os.tapOpen(tapName);
+  } catch (e) {
+    return Promise.reject(e instanceof DeviceError ? e : new DeviceError(name, (e as Error).message, (e as { code?: string }).code));
+  }
+  const rx = new Uint8Array(MAX_FRAME);
+  const pending: { frame: Uint8Array; done: (err?: Error) => void }[] = [];
+  let writable: EventRegistration | null = null;
+  let receiver: EventRegistration | null = null;
+
+  /** Watches the fd; closing the registration also drops the kernel watch. */
+  function watch(readable: boolean, handler: () => void): EventRegistration {
+    const id = os!.watch(fd, readable, !readable);
+    const reg = onKernelEvent(id, handler);
+    return {
+      ref: reg.ref,
+      unref: reg.unref,
+      close: function () { reg.close(); os!.unwatch(id); },
+    };
+  }
+
+  function flush(): void {
+    while (pending.length) {
+      const next = pending[0];
+      let n: number;
+      try {
+        n = os!.write(fd, next.frame);
+      } catch (e) {
+        pending.shift();
+        next.done(new DeviceError(name, (e as Error).message, (e as { code?: string }).code));
+        continue;
+      }
+      if (n < 0) break; // full: wait for writability
+      pending.shift();
+      next.done();
+    }
+    if (pending.length && !writable) {
+      writable = watch(false, flush);
+    } else if (!pending.length && writable) {
+      writable.close();
+      writable = null;
+    }
+  }
+
+  const netif: Netif = {
+    mac: mac,
+    mtu: MTU,
+    write: function (frame) {
+      return new Promise<void>(function (resolve, reject) {
+        if (frame.length < 14 || frame.length > MTU + 18) {
+          reject(new DeviceError(name, 'frame of ' + frame.length + ' bytes is not a valid Ethernet frame'));
+          return;
+        }
+        pending.push({ frame: frame, done: function (err) { if (err) reject(err); else resolve(); } });
+        if (pending.length === 1) flush();
+      });
+    },
+    listen: function (onFrame) {
+      if (receiver) receiver.close();
+      receiver = watch(true, function () {
+        for (;;) {
+          const n = os!.read(fd, rx);
+          if (n <= 0) return;
+          onFrame(rx.subarray(0, n));
+        }
+      });
+    },
+  };
+  return Promise.resolve(netif);
+};

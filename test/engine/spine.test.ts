@@ -5,7 +5,8 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { buildApp, lineOf, nymote, runImage, REPO, TEST_IMAGES } from '../helpers';
 import { scenarios } from '../fixtures/ordering/scenarios';
@@ -156,8 +157,10 @@ describe('bad input is refused clearly', () => {
 
 describe('nymote run', () => {
   it('builds and runs an app from any folder, passing args and the exit code', () => {
-    const r = nymote(['run', '-q', join(REPO, 'apps', 'hello'), '--', '--exit', '3'], '/tmp');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'nymote-run-'));
+    const r = nymote(['run', '-q', join(REPO, 'apps', 'hello'), '--', '--exit', '3'], elsewhere);
     expect(r.stdout).toContain('hello from nymote');
     expect(r.code).toBe(3);
+    expect(existsSync(join(elsewhere, 'images', 'hello-unix', 'manifest.json'))).toBe(true);
   });
 });

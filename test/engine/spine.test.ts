@@ -122,18 +122,22 @@ describe('bad input is refused clearly', () => {
     expect(r.stderr).toContain(`test/fixtures/bad-toplevel/app.ts:${lineOf(join(fixture('bad-toplevel'), 'app.ts'), 'THROW:top')}`);
   });
 
-  it('a flipped byte in the bytecode is refused at load', async () => {
+  /** Runs hello's image with one byte of its embedded blob (at blob offset `at`) xor-ed. */
+  async function runTampered(at: (bytecodeBytes: number) => number, xor: number) {
     const { dir, manifest } = await buildApp(join(REPO, 'apps', 'hello'));
     const image = readFileSync(join(dir, manifest.image));
     const blobAt = image.indexOf(Buffer.from('NYMOTEBC'));
     expect(blobAt).toBeGreaterThan(0);
-    for (const offset of [96, 96 + Math.floor(manifest.bytecode.bytes / 2), 96 + manifest.bytecode.bytes - 1]) {
-      const corrupt = Buffer.from(image);
-      corrupt[blobAt + offset] ^= 0x01;
-      const path = join(TEST_IMAGES, 'corrupt-hello');
-      writeFileSync(path, corrupt);
-      chmodSync(path, 0o755);
-      const r = runImage(TEST_IMAGES, { ...manifest, image: 'corrupt-hello' });
+    const tampered = Buffer.from(image);
+    tampered[blobAt + at(manifest.bytecode.bytes)] ^= xor;
+    writeFileSync(join(TEST_IMAGES, 'tampered-hello'), tampered);
+    chmodSync(join(TEST_IMAGES, 'tampered-hello'), 0o755);
+    return runImage(TEST_IMAGES, { ...manifest, image: 'tampered-hello' });
+  }
+
+  it('a flipped byte in the bytecode is refused at load', async () => {
+    for (const at of [() => 96, (n: number) => 96 + Math.floor(n / 2), (n: number) => 96 + n - 1]) {
+      const r = await runTampered(at, 0x01);
       expect(r.code).toBe(65);
       expect(r.stderr).toContain('bytecode is corrupt (sha256 mismatch)');
       expect(r.stdout).toBe('');
@@ -141,15 +145,7 @@ describe('bad input is refused clearly', () => {
   });
 
   it('bytecode built for another engine config is refused', async () => {
-    const { dir, manifest } = await buildApp(join(REPO, 'apps', 'hello'));
-    const image = readFileSync(join(dir, manifest.image));
-    const blobAt = image.indexOf(Buffer.from('NYMOTEBC'));
-    const other = Buffer.from(image);
-    other[blobAt + 24] ^= 0xff; // the config hash
-    const path = join(TEST_IMAGES, 'other-config-hello');
-    writeFileSync(path, other);
-    chmodSync(path, 0o755);
-    const r = runImage(TEST_IMAGES, { ...manifest, image: 'other-config-hello' });
+    const r = await runTampered(() => 24, 0xff); // the config hash
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('different engine build');
   });

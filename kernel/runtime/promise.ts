@@ -1,0 +1,356 @@
+/*
+ * An ECMAScript Promise for engines without one (Duktape), written from the
+ * spec (ECMA-262 §27.2) so that microtask ordering matches V8/Node exactly:
+ * resolving with a thenable costs a NewPromiseResolveThenableJob, reactions
+ * run as one job each, finally() goes through PromiseResolve + then.
+ * Rejections without a handler are tracked the way Node reports them.
+ */
+import { enqueueMicrotask } from './microtasks';
+
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+
+type Executor<T> = (resolve: (value?: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void;
+type Handler = ((arg: unknown) => unknown) | undefined;
+
+interface Capability {
+  promise: unknown;
+  resolve: (v: unknown) => void;
+  reject: (r: unknown) => void;
+}
+
+interface Reaction { capability: Capability | null; fulfilled: Handler; rejected: Handler }
+
+let unhandled: NymotePromise<unknown>[] = [];
+
+/** Rejections that got no handler by the time the microtask queue drained. */
+export function takeUnhandledRejections(): Array<{ promise: NymotePromise<unknown>; reason: unknown }> {
+  const out: Array<{ promise: NymotePromise<unknown>; reason: unknown }> = [];
+  for (let i = 0; i < unhandled.length; i++) {
+    const p = unhandled[i];
+    if (!p._handled) out.push({ promise: p, reason: p._value });
+  }
+  unhandled = [];
+  return out;
+}
+
+function isObject(x: unknown): x is object {
+  return (typeof x === 'object' && x !== null) || typeof x === 'function';
+}
+
+function isCallable(x: unknown): x is (...args: unknown[]) => unknown {
+  return typeof x === 'function';
+}
+
+function settle(p: NymotePromise<unknown>, state: number, value: unknown): void {
+  const reactions = p._reactions;
+  p._state = state;
+  p._value = value;
+  p._reactions = [];
+  if (state === REJECTED && !p._handled) unhandled.push(p);
+  for (let i = 0; i < reactions.length; i++) queueReaction(reactions[i], state, value);
+}
+
+function queueReaction(reaction: Reaction, state: number, argument: unknown): void {
+  enqueueMicrotask(function promiseReactionJob() {
+    const handler = state === FULFILLED ? reaction.fulfilled : reaction.rejected;
+    const cap = reaction.capability;
+    if (!handler) {
+      if (cap) (state === FULFILLED ? cap.resolve : cap.reject)(argument);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = handler(argument);
+    } catch (e) {
+      if (cap) cap.reject(e);
+      return;
+    }
+    if (cap) cap.resolve(result);
+  });
+}
+
+/** CreateResolvingFunctions: one pair, sharing "already resolved". */
+function resolvingFunctions(p: NymotePromise<unknown>): { resolve: (v: unknown) => void; reject: (r: unknown) => void } {
+  let done = false;
+  return {
+    resolve: function (resolution: unknown) {
+      if (done) return;
+      done = true;
+      resolvePromise(p, resolution);
+    },
+    reject: function (reason: unknown) {
+      if (done) return;
+      done = true;
+      settle(p, REJECTED, reason);
+    },
+  };
+}
+
+function resolvePromise(p: NymotePromise<unknown>, resolution: unknown): void {
+  if (resolution === p) {
+    settle(p, REJECTED, new TypeError('Chaining cycle detected for promise'));
+    return;
+  }
+  if (!isObject(resolution)) {
+    settle(p, FULFILLED, resolution);
+    return;
+  }
+  let then: unknown;
+  try {
+    then = (resolution as { then?: unknown }).then;
+  } catch (e) {
+    settle(p, REJECTED, e);
+    return;
+  }
+  if (!isCallable(then)) {
+    settle(p, FULFILLED, resolution);
+    return;
+  }
+  enqueueMicrotask(function promiseResolveThenableJob() {
+    const fns = resolvingFunctions(p);
+    try {
+      then.call(resolution, fns.resolve, fns.reject);
+    } catch (e) {
+      fns.reject(e);
+    }
+  });
+}
+
+function newCapability(C: unknown): Capability {
+  if (!isCallable(C)) throw new TypeError('Promise resolve or reject function is not callable');
+  let resolve: ((v: unknown) => void) | undefined;
+  let reject: ((r: unknown) => void) | undefined;
+  const promise = new (C as unknown as new (ex: Executor<unknown>) => unknown)(function (res, rej) {
+    if (resolve !== undefined || reject !== undefined) throw new TypeError('Promise executor has already been invoked');
+    resolve = res as (v: unknown) => void;
+    reject = rej;
+  });
+  if (!isCallable(resolve) || !isCallable(reject)) throw new TypeError('Promise resolve or reject function is not callable');
+  return { promise: promise, resolve: resolve, reject: reject };
+}
+
+function speciesConstructor(p: unknown): unknown {
+  const C = (p as { constructor?: unknown }).constructor;
+  return C === undefined ? NymotePromise : C;
+}
+
+function performThen(p: NymotePromise<unknown>, onFulfilled: unknown, onRejected: unknown, cap: Capability | null): void {
+  const reaction: Reaction = {
+    capability: cap,
+    fulfilled: isCallable(onFulfilled) ? (onFulfilled as Handler) : undefined,
+    rejected: isCallable(onRejected) ? (onRejected as Handler) : undefined,
+  };
+  if (p._state === PENDING) p._reactions.push(reaction);
+  else queueReaction(reaction, p._state, p._value);
+  p._handled = true;
+}
+
+/** Calls fn for each element of an iterable (arrays need no Symbol.iterator). */
+function forEachOf(iterable: unknown, fn: (value: unknown) => void): void {
+  if (Array.isArray(iterable)) {
+    for (let i = 0; i < iterable.length; i++) fn(iterable[i]);
+    return;
+  }
+  const method = isObject(iterable) || typeof iterable === 'string'
+    ? (iterable as { [k: symbol]: unknown })[Symbol.iterator] : undefined;
+  if (!isCallable(method)) throw new TypeError(String(iterable) + ' is not iterable');
+  const it = method.call(iterable) as Iterator<unknown>;
+  for (;;) {
+    const step = it.next();
+    if (step.done) return;
+    try {
+      fn(step.value);
+    } catch (e) {
+      if (isCallable((it as { return?: unknown }).return)) {
+        try { (it as { return: () => void }).return(); } catch (_ignored) { /* the first error wins */ }
+      }
+      throw e;
+    }
+  }
+}
+
+export class AggregateErrorPolyfill extends Error {
+  errors: unknown[];
+  constructor(errors: unknown[], message?: string) {
+    super(message);
+    // ES5 output loses the prototype on Error subclasses; put it back.
+    Object.setPrototypeOf(this, AggregateErrorPolyfill.prototype);
+    this.name = 'AggregateError';
+    this.message = message || '';
+    this.errors = errors;
+  }
+}
+
+function aggregateError(errors: unknown[]): Error {
+  const Native = (globalThis as unknown as { AggregateError?: new (e: unknown[], m: string) => Error }).AggregateError;
+  return Native ? new Native(errors, 'All promises were rejected') : new AggregateErrorPolyfill(errors, 'All promises were rejected');
+}
+
+/** Runs a combinator body, turning a synchronous throw into a rejection. */
+function combinator(C: unknown, body: (cap: Capability, resolveFn: (v: unknown) => unknown) => void): unknown {
+  const cap = newCapability(C);
+  try {
+    const resolveFn = (C as { resolve?: unknown }).resolve;
+    if (!isCallable(resolveFn)) throw new TypeError('Promise resolve is not a function');
+    body(cap, function (v) { return resolveFn.call(C, v); });
+  } catch (e) {
+    cap.reject(e);
+  }
+  return cap.promise;
+}
+
+function thenOf(p: unknown, onFulfilled: unknown, onRejected: unknown): void {
+  (p as { then: (f: unknown, r: unknown) => unknown }).then(onFulfilled, onRejected);
+}
+
+export class NymotePromise<T> {
+  /** @internal */ _state = PENDING;
+  /** @internal */ _value: unknown = undefined;
+  /** @internal */ _reactions: Reaction[] = [];
+  /** @internal */ _handled = false;
+
+  constructor(executor: Executor<T>) {
+    if (!isCallable(executor)) throw new TypeError('Promise resolver ' + String(executor) + ' is not a function');
+    const fns = resolvingFunctions(this as NymotePromise<unknown>);
+    try {
+      executor(fns.resolve as (v?: T | PromiseLike<T>) => void, fns.reject);
+    } catch (e) {
+      fns.reject(e);
+    }
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): NymotePromise<R1 | R2> {
+    if (!(this instanceof NymotePromise)) throw new TypeError('Promise.prototype.then called on a non-promise');
+    const cap = newCapability(speciesConstructor(this));
+    performThen(this as NymotePromise<unknown>, onFulfilled, onRejected, cap);
+    return cap.promise as NymotePromise<R1 | R2>;
+  }
+
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): NymotePromise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  finally(onFinally?: (() => unknown) | null): NymotePromise<T> {
+    const C = speciesConstructor(this);
+    if (!isCallable(onFinally)) return this.then(onFinally as null, onFinally as null) as NymotePromise<T>;
+    const resolveWith = (C as { resolve: (v: unknown) => unknown }).resolve;
+    return this.then(
+      function (value) {
+        const p = resolveWith.call(C, onFinally());
+        return (p as NymotePromise<unknown>).then(function () { return value; });
+      },
+      function (reason) {
+        const p = resolveWith.call(C, onFinally());
+        return (p as NymotePromise<unknown>).then(function () { throw reason; });
+      },
+    ) as NymotePromise<T>;
+  }
+
+  static resolve<U>(this: unknown, value?: U | PromiseLike<U>): NymotePromise<U> {
+    const C = this === undefined ? NymotePromise : this;
+    if (value instanceof NymotePromise && (value as { constructor?: unknown }).constructor === C) return value as NymotePromise<U>;
+    const cap = newCapability(C);
+    cap.resolve(value);
+    return cap.promise as NymotePromise<U>;
+  }
+
+  static reject<U = never>(this: unknown, reason?: unknown): NymotePromise<U> {
+    const cap = newCapability(this === undefined ? NymotePromise : this);
+    cap.reject(reason);
+    return cap.promise as NymotePromise<U>;
+  }
+
+  static all(this: unknown, iterable: unknown): unknown {
+    return combinator(this, function (cap, resolveFn) {
+      const values: unknown[] = [];
+      let remaining = 1;
+      let index = 0;
+      forEachOf(iterable, function (item) {
+        const i = index++;
+        values.push(undefined);
+        remaining++;
+        let called = false;
+        thenOf(resolveFn(item), function (v: unknown) {
+          if (called) return;
+          called = true;
+          values[i] = v;
+          if (--remaining === 0) cap.resolve(values);
+        }, cap.reject);
+      });
+      if (--remaining === 0) cap.resolve(values);
+    });
+  }
+
+  static allSettled(this: unknown, iterable: unknown): unknown {
+    return combinator(this, function (cap, resolveFn) {
+      const values: unknown[] = [];
+      let remaining = 1;
+      let index = 0;
+      forEachOf(iterable, function (item) {
+        const i = index++;
+        values.push(undefined);
+        remaining++;
+        let called = false;
+        const record = function (entry: object) {
+          if (called) return;
+          called = true;
+          values[i] = entry;
+          if (--remaining === 0) cap.resolve(values);
+        };
+        thenOf(resolveFn(item),
+          function (v: unknown) { record({ status: 'fulfilled', value: v }); },
+          function (r: unknown) { record({ status: 'rejected', reason: r }); });
+      });
+      if (--remaining === 0) cap.resolve(values);
+    });
+  }
+
+  static any(this: unknown, iterable: unknown): unknown {
+    return combinator(this, function (cap, resolveFn) {
+      const errors: unknown[] = [];
+      let remaining = 1;
+      let index = 0;
+      forEachOf(iterable, function (item) {
+        const i = index++;
+        errors.push(undefined);
+        remaining++;
+        let called = false;
+        thenOf(resolveFn(item), cap.resolve, function (r: unknown) {
+          if (called) return;
+          called = true;
+          errors[i] = r;
+          if (--remaining === 0) cap.reject(aggregateError(errors));
+        });
+      });
+      if (--remaining === 0) cap.reject(aggregateError(errors));
+    });
+  }
+
+  static race(this: unknown, iterable: unknown): unknown {
+    return combinator(this, function (cap, resolveFn) {
+      forEachOf(iterable, function (item) {
+        thenOf(resolveFn(item), cap.resolve, cap.reject);
+      });
+    });
+  }
+}
+
+if (typeof Symbol === 'function' && Symbol.toStringTag) {
+  Object.defineProperty(NymotePromise.prototype, Symbol.toStringTag, { value: 'Promise', configurable: true });
+}
+
+/** Installs Promise (and AggregateError) where the engine has none. */
+export function install(global: Record<string, unknown>): void {
+  if (typeof global.Promise !== 'function') {
+    try { Object.defineProperty(NymotePromise, 'name', { value: 'Promise', configurable: true }); } catch (_e) { /* name is fixed in some engines */ }
+    Object.defineProperty(global, 'Promise', { value: NymotePromise, writable: true, configurable: true, enumerable: false });
+  }
+  if (typeof global.AggregateError !== 'function') {
+    Object.defineProperty(global, 'AggregateError', { value: AggregateErrorPolyfill, writable: true, configurable: true, enumerable: false });
+  }
+}

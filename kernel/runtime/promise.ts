@@ -205,6 +205,32 @@ function thenOf(p: unknown, onFulfilled: unknown, onRejected: unknown): void {
   (p as { then: (f: unknown, r: unknown) => unknown }).then(onFulfilled, onRejected);
 }
 
+/* The spec's "remaining elements" bookkeeping shared by all, allSettled and any:
+   each element gets a slot and a one-shot store; `done` runs once every slot is
+   stored, or at once for an empty iterable. */
+function gatherEach(
+  iterable: unknown,
+  resolveFn: (item: unknown) => unknown,
+  subscribe: (promise: unknown, store: (result: unknown) => void) => void,
+  done: (results: unknown[]) => void,
+): void {
+  const results: unknown[] = [];
+  let remaining = 1;
+  forEachOf(iterable, function (item) {
+    const i = results.length;
+    results.push(undefined);
+    remaining++;
+    let called = false;
+    subscribe(resolveFn(item), function (result) {
+      if (called) return;
+      called = true;
+      results[i] = result;
+      if (--remaining === 0) done(results);
+    });
+  });
+  if (--remaining === 0) done(results);
+}
+
 export class NymotePromise<T> {
   /** @internal */ _state = PENDING;
   /** @internal */ _value: unknown = undefined;
@@ -267,67 +293,24 @@ export class NymotePromise<T> {
 
   static all(this: unknown, iterable: unknown): unknown {
     return combinator(this, function (cap, resolveFn) {
-      const values: unknown[] = [];
-      let remaining = 1;
-      let index = 0;
-      forEachOf(iterable, function (item) {
-        const i = index++;
-        values.push(undefined);
-        remaining++;
-        let called = false;
-        thenOf(resolveFn(item), function (v: unknown) {
-          if (called) return;
-          called = true;
-          values[i] = v;
-          if (--remaining === 0) cap.resolve(values);
-        }, cap.reject);
-      });
-      if (--remaining === 0) cap.resolve(values);
+      gatherEach(iterable, resolveFn, function (p, store) { thenOf(p, store, cap.reject); }, cap.resolve);
     });
   }
 
   static allSettled(this: unknown, iterable: unknown): unknown {
     return combinator(this, function (cap, resolveFn) {
-      const values: unknown[] = [];
-      let remaining = 1;
-      let index = 0;
-      forEachOf(iterable, function (item) {
-        const i = index++;
-        values.push(undefined);
-        remaining++;
-        let called = false;
-        const record = function (entry: object) {
-          if (called) return;
-          called = true;
-          values[i] = entry;
-          if (--remaining === 0) cap.resolve(values);
-        };
-        thenOf(resolveFn(item),
-          function (v: unknown) { record({ status: 'fulfilled', value: v }); },
-          function (r: unknown) { record({ status: 'rejected', reason: r }); });
-      });
-      if (--remaining === 0) cap.resolve(values);
+      gatherEach(iterable, resolveFn, function (p, store) {
+        thenOf(p,
+          function (v: unknown) { store({ status: 'fulfilled', value: v }); },
+          function (r: unknown) { store({ status: 'rejected', reason: r }); });
+      }, cap.resolve);
     });
   }
 
   static any(this: unknown, iterable: unknown): unknown {
     return combinator(this, function (cap, resolveFn) {
-      const errors: unknown[] = [];
-      let remaining = 1;
-      let index = 0;
-      forEachOf(iterable, function (item) {
-        const i = index++;
-        errors.push(undefined);
-        remaining++;
-        let called = false;
-        thenOf(resolveFn(item), cap.resolve, function (r: unknown) {
-          if (called) return;
-          called = true;
-          errors[i] = r;
-          if (--remaining === 0) cap.reject(aggregateError(errors));
-        });
-      });
-      if (--remaining === 0) cap.reject(aggregateError(errors));
+      gatherEach(iterable, resolveFn, function (p, store) { thenOf(p, cap.resolve, store); },
+        function (errors) { cap.reject(aggregateError(errors)); });
     });
   }
 

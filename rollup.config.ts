@@ -137,7 +137,7 @@ export default function cliConfig(): RollupOptions {
       appEntry: join(appDir, 'app.ts'),
       appDir,
       boardName: board,
-      drivers: { console: 'drivers/unix/console.ts#createConsole' },
+      drivers: { console: 'drivers/kernel/console.ts#createConsole' },
       workDir: join(REPO, 'build', 'rollup'),
     }),
     output: { file: join(REPO, 'build', 'rollup', 'app.js'), format: 'iife', sourcemap: true },

@@ -16,6 +16,16 @@ export interface BoardSpec {
   /** Driver per device kind: "<module path from the repo root>#<export>". */
   drivers: Partial<Record<DeviceKind, string>>;
   image: { format: 'executable' | 'zimage' | 'pv-elf' };
+  /** Virtual boards: how `nymote boot` emulates the machine under Xen. */
+  emulate?: {
+    qemu: string;
+    machine: string;
+    cpu: string;
+    /** Host RAM of the emulated machine (Xen + guests). */
+    hostMemoryMiB: number;
+    /** File name of the hypervisor in the Xen cache (scripts/setup.sh). */
+    xen: string;
+  };
 }
 
 export function defineBoard(spec: BoardSpec): BoardSpec {

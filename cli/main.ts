@@ -5,15 +5,36 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';
 import { build, type Manifest } from './build/index';
+import { bootXenArm } from './boot/xen-arm';
 import { UserError } from './errors';
 import { display } from './paths';
 
-/** Runs a built image on this machine; resolves to its exit code. */
-export function bootImage(dir: string, args: string[]): Promise<number> {
+export interface BootOptions {
+  memory?: string;
+  timeout?: string;
+  verbose?: boolean;
+}
+
+function positiveNumber(value: string | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${what} must be a positive number, not '${value}'`);
+  return n;
+}
+
+/** Runs a built image (unix: a process; virtual boards: QEMU + Xen); resolves to its exit code. */
+export async function bootImage(dir: string, args: string[], opts: BootOptions = {}): Promise<number> {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new UserError(`${display(dir)} is not an image folder (no manifest.json); build one with 'nymote build'`);
   const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-  if (m.board !== 'unix') throw new UserError(`booting a '${m.board}' image is not supported yet`);
+  if (m.board !== 'unix') {
+    const board = await findBoard(m.board);
+    return bootXenArm(dir, m.image, board, args, {
+      memoryMiB: positiveNumber(opts.memory, m.memoryMiB, '--memory'),
+      timeoutS: positiveNumber(opts.timeout, 300, '--timeout'),
+      verbose: opts.verbose,
+    });
+  }
   return new Promise((resolveCode, reject) => {
     const child = spawn(join(dir, m.image), args, { stdio: 'inherit' });
     child.on('error', reject);
@@ -55,11 +76,14 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program.command('boot')
-    .description('run a built image (unix: as a process)')
+    .description('run a built image (unix: as a process; virtual boards: QEMU + Xen, guest console on stdout)')
     .argument('<image-dir>', 'images/<app>-<board>')
     .argument('[args...]', 'boot arguments for the app (after --)')
-    .action(async (dir: string, args: string[]) => {
-      exitCode = await bootImage(resolve(dir), args);
+    .option('--memory <MiB>', 'guest RAM (virtual boards; default: the image\'s)')
+    .option('--timeout <seconds>', 'fail the boot when the guest has not exited by then (virtual boards)', '300')
+    .option('-v, --verbose', "also show the hypervisor's console on stderr")
+    .action(async (dir: string, args: string[], o: BootOptions) => {
+      exitCode = await bootImage(resolve(dir), args, o);
     });
 
   program.command('boards')

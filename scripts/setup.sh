@@ -22,6 +22,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Xen hypervisors for the virtual ARM boards: Debian's own builds, unpacked
+# (never installed) into a cache the boot tool reads (DESIGN.md §6).
+XEN_CACHE="${NYMOTE_CACHE:-/var/cache/nymote}/xen-4.17"
+if [ ! -s "$XEN_CACHE/xen-4.17-arm64" ] || [ ! -s "$XEN_CACHE/xen-4.17-armhf" ]; then
+  echo "setup: fetching Debian's Xen 4.17 hypervisors (arm64, armhf)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  for arch in arm64 armhf; do
+    dpkg --print-foreign-architectures | grep -qx "$arch" || $SUDO dpkg --add-architecture "$arch"
+  done
+  $SUDO apt-get update -qq 2>/dev/null || true   # an armhf index may fail; the packages still resolve
+  tmp="$(mktemp -d)"; chmod 755 "$tmp"
+  (cd "$tmp" && apt-get download -qq xen-hypervisor-4.17-arm64:arm64 xen-hypervisor-4.17-armhf:armhf)
+  $SUDO mkdir -p "$XEN_CACHE"
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
+  $SUDO cp "$tmp/x/boot/xen-4.17-arm64" "$tmp/x/boot/xen-4.17-armhf" "$XEN_CACHE/"
+  rm -rf "$tmp"
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

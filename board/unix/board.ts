@@ -7,7 +7,7 @@ export default defineBoard({
   platform: 'unix',
   memoryMiB: 64,
   drivers: {
-    console: 'drivers/unix/console.ts#createConsole',
+    console: 'drivers/kernel/console.ts#createConsole',
     block: 'drivers/unix/file-block.ts#createFileBlock',
     network: 'drivers/unix/tap.ts#createTap',
   },

@@ -3,14 +3,18 @@
  * its bytecode blob, the bundle, manifest.json and a size report.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { BoardSpec } from '../../board/spec';
 import { readAppInfo, type AppInfo } from './appinfo';
 import { bundleApp, BUNDLE_NAME } from './bundle';
 import { lookupLine } from './linemap';
-import { HOST_COMPILER, UNIX_ENGINE_OBJECT, UNIX_KERNEL_OBJECTS, codeBytes, engineConfigHash, linkUnixImage, makeKernel } from './kernel';
+import {
+  ARM32_ENGINE_OBJECT, ARM32_KERNEL_OBJECTS, HOST_COMPILER, UNIX_ENGINE_OBJECT, UNIX_KERNEL_OBJECTS,
+  codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, makeKernel,
+} from './kernel';
+import { xenBinary } from '../boot/xen-arm';
 import { Progress } from '../progress';
 import { UserError } from '../errors';
 import { BUILD, REPO, display } from '../paths';
@@ -54,7 +58,9 @@ function stamp(file: string): string {
   }
 }
 
-const KERNEL_INPUTS = () => [join(BUILD, 'unix', 'libnymote.a'), HOST_COMPILER, join(REPO, 'package.json')];
+const KERNEL_INPUTS = (board: BoardSpec) => [
+  join(BUILD, board.arch === 'arm32' ? 'arm32' : 'unix', 'libnymote.a'), HOST_COMPILER, join(REPO, 'package.json'),
+];
 
 export function imageDir(app: AppInfo, board: BoardSpec, outDir?: string): string {
   return join(outDir ?? join(process.cwd(), 'images'), `${app.name}-${board.name}`);
@@ -81,9 +87,10 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     const current = upToDate(dir);
     if (current) return { dir, manifest: current };
   }
-  if (board.platform !== 'unix') {
-    throw new UserError(`board '${board.name}' (${board.platform}/${board.arch}) cannot be built yet: only the unix platform exists so far`);
+  if (board.platform === 'xen' && board.arch !== 'arm32') {
+    throw new UserError(`board '${board.name}' (${board.platform}/${board.arch}) cannot be built yet: the xen platform exists for arm32 only so far`);
   }
+  const arm32 = board.arch === 'arm32';
   const drivers: Record<string, string> = {};
   for (const [device, kind] of Object.entries(app.needs)) {
     const driver = board.drivers[kind as keyof BoardSpec['drivers']];
@@ -99,7 +106,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   mkdirSync(work, { recursive: true });
 
   progress.next(`kernel: ${board.platform} platform + host bytecode compiler (make)`);
-  makeKernel('unix');
+  makeKernel(arm32 ? 'arm32' : 'unix');
 
   progress.next(`bundle: ${display(app.entry)} + runtime + drivers -> ES5 (rollup, typescript)`);
   const bundle = await bundleApp({ appEntry: app.entry, appDir: app.dir, boardName: board.name, drivers, workDir: work });
@@ -120,20 +127,28 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   const bytecode = blob.subarray(96);
 
   progress.next(`link: ${board.image.format} image`);
-  const imageName = app.name;
+  const imageName = arm32 ? `${app.name}.zImage` : app.name;
   const imagePath = join(dir, imageName);
-  linkUnixImage(blobPath, imagePath, board.memoryMiB, work);
+  const extraFiles: string[] = [];
+  if (arm32) {
+    linkArm32Image(blobPath, join(dir, `${app.name}.elf`), imagePath, work);
+    // The image folder carries its hypervisor, so it boots without the cache.
+    copyFileSync(xenBinary(board), join(dir, 'xen'));
+    extraFiles.push(`${app.name}.elf`, 'xen');
+  } else {
+    linkUnixImage(blobPath, imagePath, board.memoryMiB, work);
+  }
 
   progress.next('manifest and size report');
   const sizes = {
-    kernel: codeBytes(UNIX_KERNEL_OBJECTS),
-    engine: codeBytes([UNIX_ENGINE_OBJECT]),
+    kernel: arm32 ? codeBytes(ARM32_KERNEL_OBJECTS, 'arm-none-eabi-size') : codeBytes(UNIX_KERNEL_OBJECTS),
+    engine: arm32 ? codeBytes([ARM32_ENGINE_OBJECT], 'arm-none-eabi-size') : codeBytes([UNIX_ENGINE_OBJECT]),
     runtime: bundle.runtimeBytes,
     app: bundle.appBytes,
     total: statSync(imagePath).size,
   };
   const inputs: Record<string, string> = {};
-  for (const f of [...bundle.inputs, app.entry, ...KERNEL_INPUTS()]) inputs[f] = stamp(f);
+  for (const f of [...bundle.inputs, app.entry, ...KERNEL_INPUTS(board)]) inputs[f] = stamp(f);
   const manifest: Manifest = {
     app: app.name,
     board: board.name,
@@ -144,7 +159,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     sizes,
     memoryMiB: board.memoryMiB,
     image: imageName,
-    files: [imageName, 'app.blob', BUNDLE_NAME, BUNDLE_NAME + '.map', 'manifest.json'],
+    files: [imageName, ...extraFiles, 'app.blob', BUNDLE_NAME, BUNDLE_NAME + '.map', 'manifest.json'],
     inputs,
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
@@ -157,7 +172,8 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
       `  app (ES5)               ${kib(sizes.app)}`,
       `  bytecode (as loaded)    ${kib(bytecode.length)}`,
       `  image total             ${kib(sizes.total)}   ${display(imagePath)}`,
-      `  RAM for the heap        ${String(board.memoryMiB).padStart(8)} MiB`,
+      arm32 ? `  guest RAM               ${String(board.memoryMiB).padStart(8)} MiB (Xen ${board.emulate?.xen ?? ''})`
+        : `  RAM for the heap        ${String(board.memoryMiB).padStart(8)} MiB`,
     ];
     process.stderr.write(report.join('\n') + '\n');
     progress.done(`built ${display(dir)}`);

@@ -7,10 +7,12 @@ import { UserError } from '../errors';
 
 export const HOST_COMPILER = join(BUILD, 'host', 'nymote-bcc');
 
-export function makeKernel(platform: 'unix'): void {
-  const r = spawnSync('make', ['-s', '-C', join(REPO, 'kernel'), platform, 'host', '-j2'], { encoding: 'utf8' });
+/** make target per kernel flavour: 'unix' (this machine) or 'arm32' (xen-arm32 guest). */
+export function makeKernel(target: 'unix' | 'arm32'): void {
+  const targets = target === 'unix' ? ['unix', 'host'] : ['unix', 'host', target];
+  const r = spawnSync('make', ['-s', '-C', join(REPO, 'kernel'), ...targets, '-j2'], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new UserError(`kernel build failed (make -C kernel ${platform} host):\n${r.stdout}${r.stderr}`);
+    throw new UserError(`kernel build failed (make -C kernel ${targets.join(' ')}):\n${r.stdout}${r.stderr}`);
   }
 }
 
@@ -18,9 +20,9 @@ export function engineConfigHash(): string {
   return execFileSync('cat', [join(BUILD, 'engine', 'config_hash.txt')], { encoding: 'utf8' }).trim();
 }
 
-/** Text + data bytes of object files, as `size` reports them. */
-export function codeBytes(objects: string[]): number {
-  const out = execFileSync('size', ['-B', ...objects], { encoding: 'utf8' });
+/** Text + data bytes of object files, as `size` (or a cross `size`) reports them. */
+export function codeBytes(objects: string[], sizeTool = 'size'): number {
+  const out = execFileSync(sizeTool, ['-B', ...objects], { encoding: 'utf8' });
   return out.split('\n').slice(1).filter(Boolean).reduce((sum, line) => {
     const [text, data] = line.trim().split(/\s+/).map(Number);
     return sum + text + data;
@@ -30,16 +32,48 @@ export function codeBytes(objects: string[]): number {
 export const UNIX_KERNEL_OBJECTS = ['engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o', 'platform.o'].map((o) => join(BUILD, 'unix', o));
 export const UNIX_ENGINE_OBJECT = join(BUILD, 'unix', 'duktape.o');
 
+export const ARM32_KERNEL_OBJECTS = ['start.o', 'engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o', 'mmu.o', 'gic.o', 'fdt.o', 'platform.o', 'syscalls.o', 'xen.o'].map((o) => join(BUILD, 'arm32', o));
+export const ARM32_ENGINE_OBJECT = join(BUILD, 'arm32', 'duktape.o');
+const ARM_ARCH = ['-mthumb', '-march=armv7-a+fp', '-mfloat-abi=hard'];
+
+function blobAsm(blob: string): string[] {
+  return [
+    '\t.section .rodata',
+    '\t.balign 16',
+    '\t.global nymote_app_blob, nymote_app_blob_end',
+    'nymote_app_blob:',
+    `\t.incbin ${JSON.stringify(blob)}`,
+    'nymote_app_blob_end:',
+  ];
+}
+
+function runSteps(out: string, steps: [string, string[]][]): void {
+  for (const [cmd, args] of steps) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new UserError(`linking ${out} failed (${cmd}):\n${r.stderr}`);
+  }
+}
+
+/** Links the xen-arm32 guest: an ELF (kept for its symbols) and the zImage Xen boots. */
+export function linkArm32Image(blob: string, elf: string, zimage: string, workDir: string): void {
+  const asm = join(workDir, 'image-arm32.S');
+  writeFileSync(asm, blobAsm(blob).join('\n') + '\n');
+  const obj = join(workDir, 'image-arm32.o');
+  const lib = join(BUILD, 'arm32');
+  runSteps(zimage, [
+    ['arm-none-eabi-gcc', [...ARM_ARCH, '-c', asm, '-o', obj]],
+    ['arm-none-eabi-gcc', [...ARM_ARCH, '-nostartfiles', '-T', join(REPO, 'kernel', 'arch', 'arm32', 'link.ld'), '-Wl,--gc-sections',
+      join(lib, 'start.o'), obj, '-Wl,--start-group', `-L${lib}`, '-lnymote', '--specs=nano.specs', '-lm', '-lc', '-lgcc', '-Wl,--end-group', '-o', elf]],
+    ['arm-none-eabi-objcopy', ['-O', 'binary', elf, zimage]],
+  ]);
+}
+
 /** Links the unix executable: the kernel library plus the app blob. */
 export function linkUnixImage(blob: string, out: string, memoryMiB: number, workDir: string): void {
   const asm = join(workDir, 'image.S');
   writeFileSync(asm, [
-    '\t.section .rodata',
-    '\t.balign 16',
-    '\t.global nymote_app_blob, nymote_app_blob_end, nymote_image_memory_mib',
-    'nymote_app_blob:',
-    `\t.incbin ${JSON.stringify(blob)}`,
-    'nymote_app_blob_end:',
+    ...blobAsm(blob),
+    '\t.global nymote_image_memory_mib',
     '\t.balign 4',
     'nymote_image_memory_mib:',
     `\t.long ${memoryMiB}`,
@@ -47,12 +81,8 @@ export function linkUnixImage(blob: string, out: string, memoryMiB: number, work
     '',
   ].join('\n'));
   const obj = join(workDir, 'image.o');
-  const steps: [string, string[]][] = [
+  runSteps(out, [
     ['cc', ['-c', asm, '-o', obj]],
     ['cc', ['-o', out, obj, `-L${join(BUILD, 'unix')}`, '-lnymote', '-lm', '-Wl,--gc-sections', '-s']],
-  ];
-  for (const [cmd, args] of steps) {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new UserError(`linking ${out} failed:\n${r.stderr}`);
-  }
+  ]);
 }

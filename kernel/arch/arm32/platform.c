@@ -31,9 +31,12 @@ static union { struct xen_shared_info info; uint8_t page[4096]; } shared_page __
 
 /* ---- console ---- */
 
+static int console_line_start = 1;
+
 void nymote_console_write(int stream, const void *buf, size_t len) {
 	(void)stream; /* one UART: both streams share it */
 	const uint8_t *p = buf;
+	if (len) console_line_start = p[len - 1] == '\n';
 	for (size_t i = 0; i < len; i++) {
 		while (mmio_read32(uart + UART_FR) & UART_FR_TXFF) {}
 		mmio_write32(uart + UART_DR, p[i]);
@@ -130,19 +133,19 @@ void *nymote_pages_alloc(size_t count) {
 	return p;
 }
 
-/* Guest RAM from the end of the image to the device tree (Xen puts the
- * tree and any ramdisk at the top of RAM): a quarter as page pool for
- * rings and buffers, the rest for the JS heap. */
-static void layout_memory(const void *dtb) {
+/* Called once the device tree has been read and the boot arguments copied:
+ * from then on all RAM outside the image is ours. Below the image (where Xen
+ * put the tree in small guests) is the page pool for rings and buffers, above
+ * it the JS heap. */
+static void layout_memory(void) {
+	uintptr_t ram = (uintptr_t)boot.ram_base;
 	uintptr_t start = ((uintptr_t)_end + 4095) & ~(uintptr_t)4095;
 	uintptr_t end = (uintptr_t)(boot.ram_base + boot.ram_size);
-	if ((uintptr_t)dtb > start && (uintptr_t)dtb < end) end = (uintptr_t)dtb & ~(uintptr_t)4095;
-	size_t free_bytes = end > start ? end - start : 0;
-	size_t pool = (free_bytes / 4) & ~(size_t)4095;
-	pages_next = (uint8_t *)start;
-	pages_end = (uint8_t *)(start + pool);
-	heap_base = pages_end;
-	heap_bytes = free_bytes - pool;
+	pages_next = (uint8_t *)ram;
+	pages_end = (uint8_t *)((uintptr_t)_start_image & ~(uintptr_t)4095);
+	if (pages_end < pages_next) pages_end = pages_next; /* image not in the first bank: no pool */
+	heap_base = (uint8_t *)start;
+	heap_bytes = end > start ? end - start : 0;
 }
 
 /* ---- sleeping and events ---- */
@@ -181,7 +184,8 @@ int nymote_block(double deadline_ms, uint32_t *fired, int max) {
 
 void nymote_exit(int code) {
 	/* The exit code travels as the console's last line: the boot tool reads it. */
-	puts_raw("\nnymote: guest exit ");
+	if (!console_line_start) puts_raw("\n");
+	puts_raw("nymote: guest exit ");
 	put_dec(code);
 	puts_raw("\n");
 	xen_shutdown(SHUTDOWN_poweroff);
@@ -202,7 +206,8 @@ void arm32_exception(uint32_t kind, uint32_t pc, const uint32_t *regs) {
 		__asm__ volatile("mrc p15, 0, %0, c6, c0, 0" : "=r"(far));
 		__asm__ volatile("mrc p15, 0, %0, c5, c0, 0" : "=r"(fsr));
 	}
-	puts_raw("\nnymote: guest fault: ");
+	if (!console_line_start) puts_raw("\n");
+	puts_raw("nymote: guest fault: ");
 	puts_raw(kind < 8 ? exception_names[kind] : "unknown");
 	puts_raw(" at pc=");
 	put_hex(pc);
@@ -297,7 +302,7 @@ void arm32_main(const void *dtb) {
 
 	int argc = split_bootargs(boot.bootargs);
 	if (!drbg_seeded) fail_boot("no entropy: the boot arguments carry no nymote.seed=<hex, 16 bytes or more>");
-	layout_memory(dtb);
+	layout_memory(); /* the device tree is dead from here */
 	if (heap_bytes < 256 * 1024) fail_boot("less than 256 KiB of RAM left for the JavaScript heap");
 
 	int code = nymote_main(nymote_app_blob, (size_t)(nymote_app_blob_end - nymote_app_blob), argc, app_argv);

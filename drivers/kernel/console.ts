@@ -1,4 +1,4 @@
-/* The kernel console as a ConsoleDevice. */
+/* The kernel console (__kernel.write) as a ConsoleDevice: the same on every platform. */
 import type { ConsoleDevice, DriverFactory } from '../interfaces';
 
 export const createConsole: DriverFactory<ConsoleDevice> = function () {

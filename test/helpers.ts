@@ -11,8 +11,15 @@ export const TEST_IMAGES = join(REPO, 'build', 'test-images');
 
 export interface Run { stdout: string; stderr: string; code: number | null }
 
-export async function buildApp(appDir: string, opts: { outDir?: string } = {}): Promise<{ dir: string; manifest: Manifest }> {
-  return build(appDir, await findBoard('unix'), { outDir: opts.outDir ?? TEST_IMAGES, quiet: true, force: true });
+export async function buildApp(appDir: string, opts: { outDir?: string; board?: string } = {}): Promise<{ dir: string; manifest: Manifest }> {
+  return build(appDir, await findBoard(opts.board ?? 'unix'), { outDir: opts.outDir ?? TEST_IMAGES, quiet: true, force: true });
+}
+
+/** Boots an image with `nymote boot` (virtual boards: QEMU + Xen), as a user would. */
+export function bootImage(dir: string, args: string[] = [], bootOptions: string[] = []): Run {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'nymote.js'), 'boot', dir, ...bootOptions, '--', ...args],
+    { encoding: 'utf8', timeout: 300_000 });
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
 }
 
 export function runImage(dir: string, manifest: Manifest, args: string[] = [], timeoutMs = 60_000): Run {

@@ -98,7 +98,30 @@ function writeBootDtb(board: BoardSpec, work: string, guestBytes: number, memory
   return dtb;
 }
 
+/**
+ * Decodes one console line of the guest's lossless ASCII form (see
+ * kernel/arch/arm32/platform.c): "\\" is a backslash, "\xHH" a byte, and
+ * a trailing lone "\" continues the line on the next one.
+ */
+export function decodeGuestLine(text: string): { bytes: Buffer; continued: boolean } {
+  const out: number[] = [];
+  let continued = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '\\') { out.push(...Buffer.from(c, 'latin1')); continue; }
+    if (i === text.length - 1) { continued = true; break; }
+    const next = text[i + 1];
+    if (next === '\\') { out.push(0x5c); i++; continue; }
+    const hex = next === 'x' ? /^[0-9a-f]{2}/.exec(text.slice(i + 2, i + 4)) : null;
+    if (hex) { out.push(parseInt(hex[0], 16)); i += 3; continue; }
+    out.push(0x5c); // not an escape the kernel writes: keep it as it came
+  }
+  return { bytes: Buffer.from(out), continued };
+}
+
 interface ConsoleState {
+  /** Bytes of a guest line continued on the next console line. */
+  partial: Buffer[];
   tail: string[];
   exitCode?: number;
   failure?: string;
@@ -117,8 +140,12 @@ function readConsoleLine(line: string, state: ConsoleState, startedAt: number, v
   if (state.tail.length > 60) state.tail.shift();
   const guest = GUEST_LINE.exec(line);
   if (guest) {
-    const text = guest[1] ?? guest[2] ?? '';
+    const { bytes, continued } = decodeGuestLine(guest[1] ?? guest[2] ?? '');
     if (state.firstGuestLineS === undefined) state.firstGuestLineS = (Date.now() - startedAt) / 1000;
+    state.partial.push(bytes);
+    if (continued) return undefined;
+    const text = Buffer.concat(state.partial).toString('utf8');
+    state.partial = [];
     const exit = /^nymote: guest exit (-?\d+)$/.exec(text);
     if (exit) { state.exitCode = Number(exit[1]); return undefined; }
     if (/^nymote: (guest fault|cannot boot)/.test(text)) state.failure ??= text;
@@ -151,7 +178,7 @@ export async function bootXenArm(dir: string, image: string, board: BoardSpec, a
 
 function runQemu(qemu: string, qemuArgs: string[], opts: XenBootOptions): Promise<number> {
   const startedAt = Date.now();
-  const state: ConsoleState = { tail: [] };
+  const state: ConsoleState = { partial: [], tail: [] };
   return new Promise((resolveCode, reject) => {
     const child = spawn(qemu, qemuArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let pending = '';

@@ -52,13 +52,45 @@ static duk_ret_t native_args(duk_context *ctx) {
 	return 1;
 }
 
+/* Duktape keeps strings in CESU-8: a character beyond the BMP is two 3-byte
+ * surrogates. The console gets UTF-8, as Node writes it: pairs joined into
+ * one 4-byte sequence, lone surrogates as U+FFFD. */
+static void write_string_utf8(int stream, const uint8_t *p, size_t len) {
+	uint8_t out[256];
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		if (n > sizeof(out) - 4) { nymote_console_write(stream, out, n); n = 0; }
+		if (p[i] == 0xed && i + 2 < len && (p[i + 1] & 0xe0) == 0xa0) {
+			uint32_t high = 0xd000u | (uint32_t)(p[i + 1] & 0x3f) << 6 | (p[i + 2] & 0x3f);
+			if (high < 0xdc00u && i + 5 < len && p[i + 3] == 0xed && (p[i + 4] & 0xf0) == 0xb0) {
+				uint32_t low = 0xd000u | (uint32_t)(p[i + 4] & 0x3f) << 6 | (p[i + 5] & 0x3f);
+				uint32_t c = 0x10000u + ((high - 0xd800u) << 10) + (low - 0xdc00u);
+				out[n++] = (uint8_t)(0xf0 | c >> 18);
+				out[n++] = (uint8_t)(0x80 | (c >> 12 & 0x3f));
+				out[n++] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+				out[n++] = (uint8_t)(0x80 | (c & 0x3f));
+				i += 6;
+			} else {
+				out[n++] = 0xef; out[n++] = 0xbf; out[n++] = 0xbd;
+				i += 3;
+			}
+			continue;
+		}
+		out[n++] = p[i++];
+	}
+	nymote_console_write(stream, out, n);
+}
+
 static duk_ret_t native_write(duk_context *ctx) {
-	int stream = duk_require_int(ctx, 0);
+	int stream = duk_require_int(ctx, 0) == 2 ? 2 : 1;
 	duk_size_t len;
-	const void *p;
-	if (duk_is_string(ctx, 1)) p = duk_get_lstring(ctx, 1, &len);
-	else p = duk_require_buffer_data(ctx, 1, &len);
-	nymote_console_write(stream == 2 ? 2 : 1, p, len);
+	if (duk_is_string(ctx, 1)) {
+		const char *s = duk_get_lstring(ctx, 1, &len);
+		write_string_utf8(stream, (const uint8_t *)s, len);
+	} else {
+		const void *p = duk_require_buffer_data(ctx, 1, &len);
+		nymote_console_write(stream, p, len);
+	}
 	return 0;
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { buildApp, lineOf, nymote, runImage, REPO, TEST_IMAGES } from '../helpers';
 import { scenarios } from '../fixtures/ordering/scenarios';
+import { LINES } from '../fixtures/console/app';
 
 const fixture = (name: string) => join(REPO, 'test', 'fixtures', name);
 
@@ -43,6 +44,13 @@ describe('hello on the unix board', () => {
 });
 
 describe('runtime semantics inside Duktape', () => {
+  it('writes strings to the console as UTF-8, characters beyond the BMP included', async () => {
+    const { dir, manifest } = await buildApp(fixture('console'));
+    const r = runImage(dir, manifest);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(LINES.join('\n') + '\n');
+  });
+
   it('fires timers in deadline order, ties in creation order, none early', async () => {
     const { dir, manifest } = await buildApp(fixture('timers'));
     const r = runImage(dir, manifest);

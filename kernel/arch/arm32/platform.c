@@ -31,16 +31,41 @@ static union { struct xen_shared_info info; uint8_t page[4096]; } shared_page __
 
 /* ---- console ---- */
 
+/* Xen's console drops bytes it deems unprintable (0x80-0x9f among them)
+ * and breaks lines at its buffer size (128 bytes for the vpl011), so the
+ * guest console is written in a lossless ASCII form the boot tool decodes:
+ * backslash as "\\", other bytes outside printable ASCII as "\xHH", and a
+ * line longer than CONSOLE_LINE_MAX is continued after a "\" + newline. */
+#define CONSOLE_LINE_MAX 100
+
 static int console_line_start = 1;
+static int console_column;
+
+static void uart_put(uint8_t c) {
+	while (mmio_read32(uart + UART_FR) & UART_FR_TXFF) {}
+	mmio_write32(uart + UART_DR, c);
+}
+
+static void console_put(uint8_t c) {
+	if (c == '\n') { uart_put('\n'); console_column = 0; return; }
+	char esc[4];
+	int n = 0;
+	if (c == '\\') { esc[n++] = '\\'; esc[n++] = '\\'; }
+	else if ((c >= 0x20 && c < 0x7f) || c == '\t') esc[n++] = (char)c;
+	else {
+		esc[n++] = '\\'; esc[n++] = 'x';
+		esc[n++] = "0123456789abcdef"[c >> 4]; esc[n++] = "0123456789abcdef"[c & 15];
+	}
+	if (console_column + n > CONSOLE_LINE_MAX) { uart_put('\\'); uart_put('\n'); console_column = 0; }
+	for (int i = 0; i < n; i++) uart_put((uint8_t)esc[i]);
+	console_column += n;
+}
 
 void nymote_console_write(int stream, const void *buf, size_t len) {
 	(void)stream; /* one UART: both streams share it */
 	const uint8_t *p = buf;
 	if (len) console_line_start = p[len - 1] == '\n';
-	for (size_t i = 0; i < len; i++) {
-		while (mmio_read32(uart + UART_FR) & UART_FR_TXFF) {}
-		mmio_write32(uart + UART_DR, p[i]);
-	}
+	for (size_t i = 0; i < len; i++) console_put(p[i]);
 }
 
 static void puts_raw(const char *s) { nymote_console_write(1, s, strlen(s)); }
@@ -197,7 +222,10 @@ static const char *const exception_names[] = {
 	"data abort", "reserved vector", "interrupt", "fast interrupt",
 };
 
-void arm32_exception(uint32_t kind, uint32_t pc, const uint32_t *regs) {
+void arm32_exception(uint32_t kind, uint32_t lr, const uint32_t *regs, uint32_t spsr) {
+	/* The faulting instruction, from the return address the CPU saved. */
+	int thumb = (spsr >> 5) & 1;
+	uint32_t pc = kind == 4 ? lr - 8 : (kind == 1 || kind == 2) ? lr - (thumb ? 2 : 4) : kind == 3 ? lr - 4 : lr;
 	uint32_t far = 0, fsr = 0;
 	if (kind == 3) {
 		__asm__ volatile("mrc p15, 0, %0, c6, c0, 2" : "=r"(far));

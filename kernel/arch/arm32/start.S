@@ -83,25 +83,25 @@ vectors:
 	b	vec_irq
 	b	vec_fiq
 
-/* r0 = kind, r1 = address of the faulting instruction, r2 = saved registers */
-.macro report kind, adjust
-	sub	lr, lr, #\adjust
+/* r0 = kind, r1 = the mode's lr, r2 = saved registers, r3 = SPSR */
+.macro report kind
 	push	{r0-r12, lr}
 	mov	r0, #\kind
 	mov	r1, lr
 	mov	r2, sp
+	mrs	r3, spsr
 	blx	arm32_exception
 	b	.
 .endm
 
-vec_reset:	report 0, 0
-vec_undef:	report 1, 4
-vec_svc:	report 2, 4
-vec_pabt:	report 3, 4
-vec_dabt:	report 4, 8
-vec_unused:	report 5, 0
-vec_irq:	report 6, 4
-vec_fiq:	report 7, 4
+vec_reset:	report 0
+vec_undef:	report 1
+vec_svc:	report 2
+vec_pabt:	report 3
+vec_dabt:	report 4
+vec_unused:	report 5
+vec_irq:	report 6
+vec_fiq:	report 7
 
 	.section .bss.stacks, "aw", %nobits
 	.balign 16

@@ -114,8 +114,10 @@ export function nymoteRollupOptions(p: BundleParams): RollupOptions {
       nodeResolve({ browser: true, preferBuiltins: false }),
       typescript({
         tsconfig,
-        include: [join(p.appDir, '**/*.ts'), join(REPO, '{kernel,drivers,net,store,services}/**/*.ts')],
-        exclude: ['**/*.test.ts'],
+        // Any TypeScript the app reaches: its folder, code it shares with
+        // sibling folders, and nymote's own layers.
+        include: ['**/*.ts'],
+        exclude: ['**/*.test.ts', '**/node_modules/**'],
         filterRoot: false,
         outputToFilesystem: false,
         noForceEmit: false,

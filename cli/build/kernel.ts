@@ -32,7 +32,7 @@ export function codeBytes(objects: string[], sizeTool = 'size'): number {
 export const UNIX_KERNEL_OBJECTS = ['engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o', 'platform.o'].map((o) => join(BUILD, 'unix', o));
 export const UNIX_ENGINE_OBJECT = join(BUILD, 'unix', 'duktape.o');
 
-export const ARM32_KERNEL_OBJECTS = ['start.o', 'engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o', 'mmu.o', 'gic.o', 'fdt.o', 'platform.o', 'syscalls.o', 'xen.o'].map((o) => join(BUILD, 'arm32', o));
+export const ARM32_KERNEL_OBJECTS = ['start.o', 'engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o', 'mmu.o', 'gic.o', 'fdt.o', 'platform.o', 'syscalls.o', 'xen.o', 'natives.o'].map((o) => join(BUILD, 'arm32', o));
 export const ARM32_ENGINE_OBJECT = join(BUILD, 'arm32', 'duktape.o');
 const ARM_ARCH = ['-mthumb', '-march=armv7-a+fp', '-mfloat-abi=hard'];
 

@@ -23,6 +23,20 @@ interface NymoteUnixNatives {
   tapOpen(name: string): number;
 }
 
+interface NymoteXenNatives {
+  readonly arch: 'arm32' | 'x86_64';
+  readonly memoryBytes: number;
+  readonly gicVersion?: number;
+  /** Shared info is mapped: event channels work. */
+  readonly events: boolean;
+  /** Errors are thrown as Error with .code = -errno; remoteDom defaults to this domain. */
+  evtchnAllocUnbound(remoteDom?: number): number;
+  evtchnBindInterdomain(remoteDom: number | undefined, remotePort: number): number;
+  evtchnSend(port: number): void;
+  evtchnUnmask(port: number): void;
+  evtchnClose(port: number): void;
+}
+
 interface NymoteKernel {
   readonly platform: 'unix' | 'xen-arm32' | 'xen-x86_64';
   readonly engine: { readonly duktape: string; readonly configHash: string };
@@ -41,6 +55,7 @@ interface NymoteKernel {
   exit(code: number): never;
   heapStats(): NymoteHeapStats;
   readonly unix?: NymoteUnixNatives;
+  readonly xen?: NymoteXenNatives;
 }
 
 declare const __kernel: NymoteKernel;

@@ -75,4 +75,8 @@ long xen_console_io_write(const char *s, unsigned len);
 void xen_shutdown(unsigned reason);
 void xen_sched_block(void);
 
+/* kernel/xen/natives.c: __kernel.xen's event-channel natives onto the object at xen_obj. */
+#include "duktape.h"
+void xen_install_natives(duk_context *ctx, duk_idx_t xen_obj);
+
 #endif

@@ -103,6 +103,19 @@ describe.each(['qemu-arm64', 'qemu-arm32'])('arm32 guest on %s', (board) => {
     }
   });
 
+  it('delivers event-channel notifications through the upcall interrupt', async () => {
+    const { dir } = await buildApp(fixture('evtchn'), { board });
+    const r = bootImage(dir);
+    expect(r.stdout.split('\n')).toEqual([
+      'events mapped: true',
+      'two ports: true',
+      'bad port refused: -22',
+      'ping-pong: a b a b a b',
+      '',
+    ]);
+    expect(r.code).toBe(0);
+  });
+
   it('passes Promises/A+ inside the guest', async () => {
     const { dir } = await buildApp(fixture('aplus-embedded'), { board });
     const r = bootImage(dir, [], ['--timeout', '280']);

@@ -175,12 +175,11 @@ static void layout_memory(void) {
 
 /* ---- sleeping and events ---- */
 
-static int take_interrupts(void) {
-	int timer_fired = 0;
+static void take_interrupts(void) {
 	for (;;) {
 		int irq = gic_ack();
-		if (irq == IRQ_SPURIOUS) return timer_fired;
-		if (irq == IRQ_VIRT_TIMER) { cntv_ctl(CNTV_IMASK); timer_fired = 1; }
+		if (irq == IRQ_SPURIOUS) return;
+		if (irq == IRQ_VIRT_TIMER) cntv_ctl(CNTV_IMASK); /* re-armed by the next block() */
 		gic_eoi(irq);
 	}
 }
@@ -274,6 +273,7 @@ void nymote_platform_natives(duk_context *ctx, duk_idx_t obj_idx) {
 	duk_put_prop_string(ctx, -2, "gicVersion");
 	duk_push_string(ctx, "arm32");
 	duk_put_prop_string(ctx, -2, "arch");
+	xen_install_natives(ctx, duk_normalize_index(ctx, -1));
 	duk_put_prop_string(ctx, obj_idx, "xen");
 }
 

@@ -97,6 +97,13 @@ void nymote_heap_stats(struct nymote_heap_stats *out);
  *   size(fd) -> bytes
  *   watch(fd, readable, writable) -> event id;  unwatch(id)
  *   tapOpen(name) -> fd (non-blocking)
+ *
+ * xen platforms (__kernel.xen), errors thrown as Error with .code = -errno;
+ * a domid left out means DOMID_SELF; a port that fires is block()'s event id:
+ *   arch, memoryBytes, gicVersion (arm), events (shared info mapped)
+ *   evtchnAllocUnbound(remoteDom) -> port
+ *   evtchnBindInterdomain(remoteDom, remotePort) -> local port
+ *   evtchnSend(port) / evtchnUnmask(port) / evtchnClose(port)
  */
 
 /* ------------------------------------------------------------------------ */

@@ -126,6 +126,21 @@ describe.each(['qemu-arm64', 'qemu-arm32'])('arm32 guest on %s', (board) => {
     expect(r.code).toBe(0);
   }, 300_000);
 
+  it('refuses a flipped byte in the linked-in bytecode, as on unix', async () => {
+    const { dir, manifest } = await buildApp(join(REPO, 'apps', 'hello'), { board });
+    const copy = mkdtempSync(join(tmpdir(), 'nymote-flip-'));
+    cpSync(dir, copy, { recursive: true });
+    const symbols = execFileSync('arm-none-eabi-nm', [join(dir, 'hello.elf')], { encoding: 'utf8' });
+    const blob = parseInt(/^([0-9a-f]+) R nymote_app_blob$/m.exec(symbols)![1], 16);
+    const image = readFileSync(join(copy, manifest.image));
+    image[blob - LOAD_ADDRESS + 96 + 1000] ^= 0x10;
+    writeFileSync(join(copy, manifest.image), image);
+    const r = bootImage(copy);
+    expect(r.stdout).toContain('nymote: refusing to load the application image');
+    expect(r.stdout).not.toContain('hello from nymote');
+    expect(r.code).toBe(65);
+  });
+
   it('fails a guest fault with the fault report and the console tail', async () => {
     const { dir, manifest } = await buildApp(join(REPO, 'apps', 'hello'), { board });
     // An undefined instruction at the kernel's C entry (after the vectors are set).

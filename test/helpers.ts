@@ -9,6 +9,9 @@ import { findBoard } from '../cli/boards';
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const TEST_IMAGES = join(REPO, 'build', 'test-images');
 
+/** A test app under test/fixtures. */
+export const fixture = (name: string): string => join(REPO, 'test', 'fixtures', name);
+
 export interface Run { stdout: string; stderr: string; code: number | null }
 
 export async function buildApp(appDir: string, opts: { outDir?: string; board?: string } = {}): Promise<{ dir: string; manifest: Manifest }> {

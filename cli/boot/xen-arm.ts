@@ -51,23 +51,26 @@ export function bootArgsLine(args: string[], seedHex: string): string {
   return [`nymote.seed=${seedHex}`, ...words].join(' ');
 }
 
-function run(cmd: string, args: string[], what: string): void {
+/** Runs a tool to completion; its stdout, or a UserError naming `what`. */
+function run(cmd: string, args: string[], what: string): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new UserError(`${what} failed (${cmd} ${args.join(' ')}):\n${r.stderr}`);
+  return r.stdout;
 }
 
-function machineArgs(board: BoardSpec): string[] {
+/** The emulated machine; `machineOptions` are appended to its -machine value. */
+function machineArgs(board: BoardSpec, machineOptions = ''): string[] {
   const e = board.emulate!;
-  return ['-machine', e.machine, '-cpu', e.cpu, '-m', String(e.hostMemoryMiB), '-smp', '1', '-nographic', '-no-reboot'];
+  return ['-machine', e.machine + machineOptions, '-cpu', e.cpu, '-m', String(e.hostMemoryMiB), '-smp', '1',
+    '-no-reboot', '-display', 'none', '-monitor', 'none'];
 }
 
 /** QEMU's device tree for the machine plus Xen's /chosen and our domU. */
 function writeBootDtb(board: BoardSpec, work: string, guestBytes: number, memoryMiB: number, bootargs: string): string {
   const e = board.emulate!;
   const base = join(work, 'qemu.dtb');
-  run(e.qemu, [...machineArgs(board).map((a, i, all) => (all[i - 1] === '-machine' ? `${a},dumpdtb=${base}` : a))], 'dumping the machine device tree');
-  const dts = spawnSync('dtc', ['-q', '-I', 'dtb', '-O', 'dts', base], { encoding: 'utf8' });
-  if (dts.status !== 0) throw new UserError(`dtc could not read QEMU's device tree:\n${dts.stderr}`);
+  run(e.qemu, machineArgs(board, `,dumpdtb=${base}`), 'dumping the machine device tree');
+  const dts = run('dtc', ['-q', '-I', 'dtb', '-O', 'dts', base], "reading QEMU's device tree");
   const chosen = `
 / {
 	chosen {
@@ -92,7 +95,7 @@ function writeBootDtb(board: BoardSpec, work: string, guestBytes: number, memory
 };
 `;
   const source = join(work, 'boot.dts');
-  writeFileSync(source, dts.stdout + chosen);
+  writeFileSync(source, dts + chosen);
   const dtb = join(work, 'boot.dtb');
   run('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-o', dtb, source], 'compiling the boot device tree');
   return dtb;
@@ -135,9 +138,15 @@ const XEN_FAILURES: [RegExp, string][] = [
   [/Data Abort Trap|Unhandled|Unexpected Trap/i, 'Xen trapped a guest fault'],
 ];
 
-function readConsoleLine(line: string, state: ConsoleState, startedAt: number, verbose: boolean): string | undefined {
+const TAIL_LINES = 60;
+
+function remember(state: ConsoleState, line: string): void {
   state.tail.push(line);
-  if (state.tail.length > 60) state.tail.shift();
+  if (state.tail.length > TAIL_LINES) state.tail.shift();
+}
+
+function readConsoleLine(line: string, state: ConsoleState, startedAt: number, verbose: boolean): string | undefined {
+  remember(state, line);
   const guest = GUEST_LINE.exec(line);
   if (guest) {
     const { bytes, continued } = decodeGuestLine(guest[1] ?? guest[2] ?? '');
@@ -159,17 +168,16 @@ function readConsoleLine(line: string, state: ConsoleState, startedAt: number, v
 export async function bootXenArm(dir: string, image: string, board: BoardSpec, args: string[], opts: XenBootOptions): Promise<number> {
   const e = board.emulate;
   if (!e) throw new UserError(`board '${board.name}' cannot be emulated`);
-  const xen = existsSync(join(dir, 'xen')) ? join(dir, 'xen') : xenBinary(board);
+  const xen = join(dir, 'xen');
   const guest = join(dir, image);
-  if (!existsSync(guest)) throw new UserError(`${display(guest)} is missing: rebuild the image`);
+  for (const f of [xen, guest]) if (!existsSync(f)) throw new UserError(`${display(f)} is missing: rebuild the image`);
   mkdirSync(join(BUILD, 'boot'), { recursive: true });
   const work = mkdtempSync(join(BUILD, 'boot', `${board.name}-`));
   try {
     const seed = randomBytes(32).toString('hex');
     const dtb = writeBootDtb(board, work, statSync(guest).size, opts.memoryMiB, bootArgsLine(args, seed));
     const qemuArgs = [...machineArgs(board), '-kernel', xen, '-dtb', dtb,
-      '-device', `loader,file=${guest},addr=0x${GUEST_LOAD_ADDRESS.toString(16)},force-raw=on`,
-      '-serial', 'stdio', '-monitor', 'none', '-display', 'none'].filter((a) => a !== '-nographic');
+      '-device', `loader,file=${guest},addr=0x${GUEST_LOAD_ADDRESS.toString(16)},force-raw=on`, '-serial', 'stdio'];
     return await runQemu(e.qemu, qemuArgs, opts);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -219,7 +227,7 @@ function runQemu(qemu: string, qemuArgs: string[], opts: XenBootOptions): Promis
       }
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (c: Buffer) => state.tail.push(...c.toString('utf8').split('\n').filter(Boolean)));
+    child.stderr.on('data', (c: Buffer) => { for (const l of c.toString('utf8').split('\n')) if (l) remember(state, l); });
     child.on('error', (err) => { if (!settled) { settled = true; clearTimeout(timer); reject(err); } });
     child.on('exit', () => {
       if (settled) return;

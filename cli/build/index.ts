@@ -10,10 +10,7 @@ import type { BoardSpec } from '../../board/spec';
 import { readAppInfo, type AppInfo } from './appinfo';
 import { bundleApp, BUNDLE_NAME } from './bundle';
 import { lookupLine } from './linemap';
-import {
-  ARM32_ENGINE_OBJECT, ARM32_KERNEL_OBJECTS, HOST_COMPILER, UNIX_ENGINE_OBJECT, UNIX_KERNEL_OBJECTS,
-  codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, makeKernel,
-} from './kernel';
+import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, makeKernel } from './kernel';
 import { xenBinary } from '../boot/xen-arm';
 import { Progress } from '../progress';
 import { UserError } from '../errors';
@@ -58,9 +55,6 @@ function stamp(file: string): string {
   }
 }
 
-const KERNEL_INPUTS = (board: BoardSpec) => [
-  join(BUILD, board.arch === 'arm32' ? 'arm32' : 'unix', 'libnymote.a'), HOST_COMPILER, join(REPO, 'package.json'),
-];
 
 export function imageDir(app: AppInfo, board: BoardSpec, outDir?: string): string {
   return join(outDir ?? join(process.cwd(), 'images'), `${app.name}-${board.name}`);
@@ -91,6 +85,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     throw new UserError(`board '${board.name}' (${board.platform}/${board.arch}) cannot be built yet: the xen platform exists for arm32 only so far`);
   }
   const arm32 = board.arch === 'arm32';
+  const kernel = KERNELS[arm32 ? 'arm32' : 'unix'];
   const drivers: Record<string, string> = {};
   for (const [device, kind] of Object.entries(app.needs)) {
     const driver = board.drivers[kind as keyof BoardSpec['drivers']];
@@ -106,7 +101,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   mkdirSync(work, { recursive: true });
 
   progress.next(`kernel: ${board.platform} platform + host bytecode compiler (make)`);
-  makeKernel(arm32 ? 'arm32' : 'unix');
+  makeKernel(kernel.target);
 
   progress.next(`bundle: ${display(app.entry)} + runtime + drivers -> ES5 (rollup, typescript)`);
   const bundle = await bundleApp({ appEntry: app.entry, appDir: app.dir, boardName: board.name, drivers, workDir: work });
@@ -141,14 +136,14 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
 
   progress.next('manifest and size report');
   const sizes = {
-    kernel: arm32 ? codeBytes(ARM32_KERNEL_OBJECTS, 'arm-none-eabi-size') : codeBytes(UNIX_KERNEL_OBJECTS),
-    engine: arm32 ? codeBytes([ARM32_ENGINE_OBJECT], 'arm-none-eabi-size') : codeBytes([UNIX_ENGINE_OBJECT]),
+    kernel: codeBytes(kernel.kernelObjects, kernel.sizeTool),
+    engine: codeBytes([kernel.engineObject], kernel.sizeTool),
     runtime: bundle.runtimeBytes,
     app: bundle.appBytes,
     total: statSync(imagePath).size,
   };
   const inputs: Record<string, string> = {};
-  for (const f of [...bundle.inputs, app.entry, ...KERNEL_INPUTS(board)]) inputs[f] = stamp(f);
+  for (const f of [...bundle.inputs, app.entry, kernel.library, HOST_COMPILER, join(REPO, 'package.json')]) inputs[f] = stamp(f);
   const manifest: Manifest = {
     app: app.name,
     board: board.name,

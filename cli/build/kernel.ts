@@ -8,7 +8,9 @@ import { UserError } from '../errors';
 export const HOST_COMPILER = join(BUILD, 'host', 'nymote-bcc');
 
 /** make target per kernel flavour: 'unix' (this machine) or 'arm32' (xen-arm32 guest). */
-export function makeKernel(target: 'unix' | 'arm32'): void {
+export type KernelTarget = 'unix' | 'arm32';
+
+export function makeKernel(target: KernelTarget): void {
   const targets = target === 'unix' ? ['unix', 'host'] : ['unix', 'host', target];
   const r = spawnSync('make', ['-s', '-C', join(REPO, 'kernel'), ...targets, '-j2'], { encoding: 'utf8' });
   if (r.status !== 0) {
@@ -29,11 +31,34 @@ export function codeBytes(objects: string[], sizeTool = 'size'): number {
   }, 0);
 }
 
-export const UNIX_KERNEL_OBJECTS = ['engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o', 'platform.o'].map((o) => join(BUILD, 'unix', o));
-export const UNIX_ENGINE_OBJECT = join(BUILD, 'unix', 'duktape.o');
+/** What the build needs to know of each kernel flavour kernel/Makefile makes. */
+export interface KernelFlavour {
+  target: KernelTarget;
+  library: string;
+  /** Our C, for the size report (the engine is counted apart). */
+  kernelObjects: string[];
+  engineObject: string;
+  /** `size` that reads these objects. */
+  sizeTool: string;
+}
 
-export const ARM32_KERNEL_OBJECTS = ['start.o', 'engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o', 'mmu.o', 'gic.o', 'fdt.o', 'platform.o', 'syscalls.o', 'xen.o', 'natives.o'].map((o) => join(BUILD, 'arm32', o));
-export const ARM32_ENGINE_OBJECT = join(BUILD, 'arm32', 'duktape.o');
+const CORE_OBJECTS = ['engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o'];
+
+function flavour(target: KernelTarget, objects: string[], sizeTool: string): KernelFlavour {
+  const dir = join(BUILD, target);
+  return {
+    target,
+    library: join(dir, 'libnymote.a'),
+    kernelObjects: objects.map((o) => join(dir, o)),
+    engineObject: join(dir, 'duktape.o'),
+    sizeTool,
+  };
+}
+
+export const KERNELS: Record<KernelTarget, KernelFlavour> = {
+  unix: flavour('unix', [...CORE_OBJECTS, 'platform.o'], 'size'),
+  arm32: flavour('arm32', ['start.o', ...CORE_OBJECTS, 'mmu.o', 'gic.o', 'fdt.o', 'platform.o', 'syscalls.o', 'xen.o', 'natives.o'], 'arm-none-eabi-size'),
+};
 const ARM_ARCH = ['-mthumb', '-march=armv7-a+fp', '-mfloat-abi=hard'];
 
 function blobAsm(blob: string): string[] {

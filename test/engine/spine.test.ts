@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
-import { buildApp, lineOf, nymote, runImage, REPO, TEST_IMAGES } from '../helpers';
+import { buildApp, fixture, lineOf, nymote, runImage, REPO, TEST_IMAGES } from '../helpers';
 import { expectTimersInOrder, expectNodeOrdering } from '../expectations';
 import { LINES } from '../fixtures/console/app';
 
-const fixture = (name: string) => join(REPO, 'test', 'fixtures', name);
 
 describe('hello on the unix board', () => {
   it('runs in Duktape: timers, async/await, Map, typed arrays, exit code', async () => {

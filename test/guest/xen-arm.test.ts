@@ -11,13 +11,31 @@ import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { bootImage, buildApp, lineOf, REPO } from '../helpers';
+import { bootImage, buildApp, fixture, lineOf, REPO } from '../helpers';
+import { BOOT_FAILED } from '../../cli/boot/xen-arm';
 import { expectTimersInOrder, expectNodeOrdering, expectAplusPassed } from '../expectations';
 import { LINES } from '../fixtures/console/app';
 
-const fixture = (name: string) => join(REPO, 'test', 'fixtures', name);
-const BOOT_FAILED = 125;
 const LOAD_ADDRESS = 0x40208000;
+
+/**
+ * A copy of a built hello image with its zImage patched by `patch`, which
+ * gets the image bytes and the file offset of a symbol of hello.elf.
+ */
+function patchedHello(dir: string, image: string, patch: (bytes: Buffer, offsetOf: (symbol: string) => number) => void): string {
+  const copy = mkdtempSync(join(tmpdir(), 'nymote-patched-'));
+  cpSync(dir, copy, { recursive: true });
+  const symbols = execFileSync('arm-none-eabi-nm', [join(dir, 'hello.elf')], { encoding: 'utf8' });
+  const offsetOf = (symbol: string) => {
+    const m = new RegExp(`^([0-9a-f]+) [A-Za-z] ${symbol}$`, 'm').exec(symbols);
+    if (!m) throw new Error(`${symbol} is not in hello.elf`);
+    return (parseInt(m[1], 16) & ~1) - LOAD_ADDRESS; // bit 0 marks Thumb code
+  };
+  const bytes = readFileSync(join(copy, image));
+  patch(bytes, offsetOf);
+  writeFileSync(join(copy, image), bytes);
+  return copy;
+}
 
 /* The A+ suite's files, embedded in the image as a generated module. */
 function writeEmbeddedSuite(): void {
@@ -115,13 +133,7 @@ describe.each(['qemu-arm64', 'qemu-arm32'])('arm32 guest on %s', (board) => {
 
   it('refuses a flipped byte in the linked-in bytecode, as on unix', async () => {
     const { dir, manifest } = await buildApp(join(REPO, 'apps', 'hello'), { board });
-    const copy = mkdtempSync(join(tmpdir(), 'nymote-flip-'));
-    cpSync(dir, copy, { recursive: true });
-    const symbols = execFileSync('arm-none-eabi-nm', [join(dir, 'hello.elf')], { encoding: 'utf8' });
-    const blob = parseInt(/^([0-9a-f]+) R nymote_app_blob$/m.exec(symbols)![1], 16);
-    const image = readFileSync(join(copy, manifest.image));
-    image[blob - LOAD_ADDRESS + 96 + 1000] ^= 0x10;
-    writeFileSync(join(copy, manifest.image), image);
+    const copy = patchedHello(dir, manifest.image, (image, offsetOf) => { image[offsetOf('nymote_app_blob') + 96 + 1000] ^= 0x10; });
     const r = bootImage(copy);
     expect(r.stdout).toContain('nymote: refusing to load the application image');
     expect(r.stdout).not.toContain('hello from nymote');
@@ -136,13 +148,11 @@ describe.each(['qemu-arm64', 'qemu-arm32'])('arm32 guest on %s', (board) => {
   ];
   it.each(faults)('fails a guest %s with the fault report and the console tail', async (kind, code, faultAt) => {
     const { dir, manifest } = await buildApp(join(REPO, 'apps', 'hello'), { board });
-    const copy = mkdtempSync(join(tmpdir(), 'nymote-fault-'));
-    cpSync(dir, copy, { recursive: true });
-    const symbols = execFileSync('arm-none-eabi-nm', [join(dir, 'hello.elf')], { encoding: 'utf8' });
-    const entry = parseInt(/^([0-9a-f]+) T arm32_main$/m.exec(symbols)![1], 16) & ~1;
-    const image = readFileSync(join(copy, manifest.image));
-    code.forEach((halfword, i) => image.writeUInt16LE(halfword, entry - LOAD_ADDRESS + 2 * i));
-    writeFileSync(join(copy, manifest.image), image);
+    let entry = 0;
+    const copy = patchedHello(dir, manifest.image, (image, offsetOf) => {
+      entry = LOAD_ADDRESS + offsetOf('arm32_main');
+      code.forEach((halfword, i) => image.writeUInt16LE(halfword, offsetOf('arm32_main') + 2 * i));
+    });
     const r = bootImage(copy, [], ['--timeout', '60']);
     expect(r.code).toBe(BOOT_FAILED);
     const report = new RegExp(`nymote: guest fault: ${kind} at pc=0x([0-9a-f]{8})`).exec(r.stderr);

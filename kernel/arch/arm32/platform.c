@@ -38,8 +38,7 @@ static union { struct xen_shared_info info; uint8_t page[4096]; } shared_page __
  * line longer than CONSOLE_LINE_MAX is continued after a "\" + newline. */
 #define CONSOLE_LINE_MAX 100
 
-static int console_line_start = 1;
-static int console_column;
+static int console_column; /* 0: the last byte written ended a line */
 
 static void uart_put(uint8_t c) {
 	while (mmio_read32(uart + UART_FR) & UART_FR_TXFF) {}
@@ -64,7 +63,6 @@ static void console_put(uint8_t c) {
 void nymote_console_write(int stream, const void *buf, size_t len) {
 	(void)stream; /* one UART: both streams share it */
 	const uint8_t *p = buf;
-	if (len) console_line_start = p[len - 1] == '\n';
 	for (size_t i = 0; i < len; i++) console_put(p[i]);
 }
 
@@ -208,7 +206,7 @@ int nymote_block(double deadline_ms, uint32_t *fired, int max) {
 
 void nymote_exit(int code) {
 	/* The exit code travels as the console's last line: the boot tool reads it. */
-	if (!console_line_start) puts_raw("\n");
+	if (console_column) puts_raw("\n");
 	puts_raw("nymote: guest exit ");
 	put_dec(code);
 	puts_raw("\n");
@@ -233,7 +231,7 @@ void arm32_exception(uint32_t kind, uint32_t lr, const uint32_t *regs, uint32_t 
 		__asm__ volatile("mrc p15, 0, %0, c6, c0, 0" : "=r"(far));
 		__asm__ volatile("mrc p15, 0, %0, c5, c0, 0" : "=r"(fsr));
 	}
-	if (!console_line_start) puts_raw("\n");
+	if (console_column) puts_raw("\n");
 	puts_raw("nymote: guest fault: ");
 	puts_raw(kind < 8 ? exception_names[kind] : "unknown");
 	puts_raw(" at pc=");

@@ -204,14 +204,18 @@ int nymote_block(double deadline_ms, uint32_t *fired, int max) {
 
 /* ---- stopping ---- */
 
+static void __attribute__((noreturn)) halt(unsigned reason) {
+	xen_shutdown(reason);
+	for (;;) __asm__ volatile("wfi"); /* Xen does not return a shut-down vCPU here; just in case */
+}
+
 void nymote_exit(int code) {
 	/* The exit code travels as the console's last line: the boot tool reads it. */
 	if (console_column) puts_raw("\n");
 	puts_raw("nymote: guest exit ");
 	put_dec(code);
 	puts_raw("\n");
-	xen_shutdown(SHUTDOWN_poweroff);
-	for (;;) __asm__ volatile("wfi");
+	halt(SHUTDOWN_poweroff);
 }
 
 static const char *const exception_names[] = {
@@ -249,16 +253,14 @@ void arm32_exception(uint32_t kind, uint32_t lr, const uint32_t *regs, uint32_t 
 		put_hex(regs[i]);
 		if (i % 4 == 3 || i == 12) puts_raw("\n");
 	}
-	xen_shutdown(SHUTDOWN_crash);
-	for (;;) __asm__ volatile("wfi");
+	halt(SHUTDOWN_crash);
 }
 
 static void fail_boot(const char *why) {
 	puts_raw("nymote: cannot boot: ");
 	puts_raw(why);
 	puts_raw("\n");
-	xen_shutdown(SHUTDOWN_crash);
-	for (;;) __asm__ volatile("wfi");
+	halt(SHUTDOWN_crash);
 }
 
 /* ---- natives: __kernel.xen ---- */

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   build-essential duktape-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
-  qemu-system-arm qemu-system-x86 qemu-utils device-tree-compiler
+  qemu-system-arm qemu-system-x86 qemu-utils device-tree-compiler musl-dev
   dosfstools mtools dnsutils knot-dnsutils curl iproute2 iputils-ping
 )
 
@@ -22,21 +22,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Xen hypervisors for the virtual ARM boards: Debian's own builds, unpacked
-# (never installed) into a cache the boot tool reads (DESIGN.md §6).
+# Xen hypervisors for the virtual boards: Debian's own builds, unpacked
+# (never installed) into a cache the boot tool reads (DESIGN.md §6). The amd64
+# one is gunzipped: QEMU's -kernel loads the ELF32 multiboot image inside.
 XEN_CACHE="${NYMOTE_CACHE:-/var/cache/nymote}/xen-4.17"
-if [ ! -s "$XEN_CACHE/xen-4.17-arm64" ] || [ ! -s "$XEN_CACHE/xen-4.17-armhf" ]; then
-  echo "setup: fetching Debian's Xen 4.17 hypervisors (arm64, armhf)"
+if [ ! -s "$XEN_CACHE/xen-4.17-arm64" ] || [ ! -s "$XEN_CACHE/xen-4.17-armhf" ] || [ ! -s "$XEN_CACHE/xen-4.17-amd64" ]; then
+  echo "setup: fetching Debian's Xen 4.17 hypervisors (arm64, armhf, amd64)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   for arch in arm64 armhf; do
     dpkg --print-foreign-architectures | grep -qx "$arch" || $SUDO dpkg --add-architecture "$arch"
   done
   $SUDO apt-get update -qq 2>/dev/null || true   # an armhf index may fail; the packages still resolve
   tmp="$(mktemp -d)"; chmod 755 "$tmp"
-  (cd "$tmp" && apt-get download -qq xen-hypervisor-4.17-arm64:arm64 xen-hypervisor-4.17-armhf:armhf)
+  (cd "$tmp" && apt-get download -qq xen-hypervisor-4.17-arm64:arm64 xen-hypervisor-4.17-armhf:armhf xen-hypervisor-4.17-amd64:amd64)
   $SUDO mkdir -p "$XEN_CACHE"
   for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
-  $SUDO cp "$tmp/x/boot/xen-4.17-arm64" "$tmp/x/boot/xen-4.17-armhf" "$XEN_CACHE/"
+  gunzip -c "$tmp/x/boot/xen-4.17-amd64.gz" > "$tmp/x/boot/xen-4.17-amd64"
+  $SUDO cp "$tmp/x/boot/xen-4.17-arm64" "$tmp/x/boot/xen-4.17-armhf" "$tmp/x/boot/xen-4.17-amd64" "$XEN_CACHE/"
   rm -rf "$tmp"
 fi
 

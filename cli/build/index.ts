@@ -10,7 +10,7 @@ import type { BoardSpec } from '../../board/spec';
 import { readAppInfo, type AppInfo } from './appinfo';
 import { bundleApp, BUNDLE_NAME } from './bundle';
 import { lookupLine } from './linemap';
-import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, makeKernel } from './kernel';
+import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, linkX86Image, makeKernel } from './kernel';
 import { xenBinary } from '../boot/xen-arm';
 import { Progress } from '../progress';
 import { UserError } from '../errors';
@@ -74,6 +74,23 @@ function kib(n: number): string {
   return `${(n / 1024).toFixed(1).padStart(8)} KiB`;
 }
 
+/** An xl config that starts the PV kernel next to it on any x86_64 Xen host. */
+function xlConfig(name: string, kernel: string, memoryMiB: number): string {
+  return [
+    `# ${name}: a nymote PV guest. Start it from this folder with: xl create -c ${name}.cfg`,
+    `name = "${name}"`,
+    'type = "pv"',
+    `kernel = "${kernel}"`,
+    `memory = ${memoryMiB}`,
+    'vcpus = 1',
+    '# The app\'s arguments; nymote.seed=<hex> adds boot entropy where the CPU has no RDRAND.',
+    'extra = ""',
+    'on_poweroff = "destroy"',
+    'on_crash = "preserve"',
+    '',
+  ].join('\n');
+}
+
 export async function build(appPath: string, board: BoardSpec, opts: BuildOptions = {}): Promise<{ dir: string; manifest: Manifest }> {
   const app = readAppInfo(appPath);
   const dir = imageDir(app, board, opts.outDir);
@@ -81,11 +98,10 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     const current = upToDate(dir);
     if (current) return { dir, manifest: current };
   }
-  if (board.platform === 'xen' && board.arch !== 'arm32') {
-    throw new UserError(`board '${board.name}' (${board.platform}/${board.arch}) cannot be built yet: the xen platform exists for arm32 only so far`);
+  const kernel = KERNELS[board.platform === 'unix' ? 'unix' : board.arch === 'arm32' ? 'arm32' : 'x86_64'];
+  if (board.platform === 'xen' && board.arch === 'host') {
+    throw new UserError(`board '${board.name}': a xen board names its CPU (arch 'arm32' or 'x86_64'), not 'host'`);
   }
-  const arm32 = board.arch === 'arm32';
-  const kernel = KERNELS[arm32 ? 'arm32' : 'unix'];
   const drivers: Record<string, string> = {};
   for (const [device, kind] of Object.entries(app.needs)) {
     const driver = board.drivers[kind as keyof BoardSpec['drivers']];
@@ -122,16 +138,23 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   const bytecode = blob.subarray(96);
 
   progress.next(`link: ${board.image.format} image`);
-  const imageName = arm32 ? `${app.name}.zImage` : app.name;
+  const imageName = { zimage: `${app.name}.zImage`, 'pv-elf': `${app.name}.elf`, executable: app.name }[board.image.format];
   const imagePath = join(dir, imageName);
   const extraFiles: string[] = [];
-  if (arm32) {
+  if (kernel.target === 'arm32') {
     linkArm32Image(blobPath, join(dir, `${app.name}.elf`), imagePath, work);
-    // The image folder carries its hypervisor, so it boots without the cache.
-    copyFileSync(xenBinary(board), join(dir, 'xen'));
-    extraFiles.push(`${app.name}.elf`, 'xen');
+    extraFiles.push(`${app.name}.elf`);
+  } else if (kernel.target === 'x86_64') {
+    linkX86Image(blobPath, imagePath, work);
+    writeFileSync(join(dir, `${app.name}.cfg`), xlConfig(app.name, imageName, board.memoryMiB));
+    extraFiles.push(`${app.name}.cfg`);
   } else {
     linkUnixImage(blobPath, imagePath, board.memoryMiB, work);
+  }
+  if (board.emulate) {
+    // The image folder carries its hypervisor, so it boots without the cache.
+    copyFileSync(xenBinary(board), join(dir, 'xen'));
+    extraFiles.push('xen');
   }
 
   progress.next('manifest and size report');
@@ -167,7 +190,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
       `  app (ES5)               ${kib(sizes.app)}`,
       `  bytecode (as loaded)    ${kib(bytecode.length)}`,
       `  image total             ${kib(sizes.total)}   ${display(imagePath)}`,
-      arm32 ? `  guest RAM               ${String(board.memoryMiB).padStart(8)} MiB (Xen ${board.emulate?.xen ?? ''})`
+      board.platform === 'xen' ? `  guest RAM               ${String(board.memoryMiB).padStart(8)} MiB${board.emulate ? ` (Xen ${board.emulate.xen})` : ''}`
         : `  RAM for the heap        ${String(board.memoryMiB).padStart(8)} MiB`,
     ];
     process.stderr.write(report.join('\n') + '\n');

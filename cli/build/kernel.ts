@@ -7,8 +7,8 @@ import { UserError } from '../errors';
 
 export const HOST_COMPILER = join(BUILD, 'host', 'nymote-bcc');
 
-/** make target per kernel flavour: 'unix' (this machine) or 'arm32' (xen-arm32 guest). */
-export type KernelTarget = 'unix' | 'arm32';
+/** make target per kernel flavour: 'unix' (this machine), 'arm32' or 'x86_64' (Xen guests). */
+export type KernelTarget = 'unix' | 'arm32' | 'x86_64';
 
 export function makeKernel(target: KernelTarget): void {
   const targets = target === 'unix' ? ['unix', 'host'] : ['unix', 'host', target];
@@ -57,7 +57,8 @@ function flavour(target: KernelTarget, objects: string[], sizeTool: string): Ker
 
 export const KERNELS: Record<KernelTarget, KernelFlavour> = {
   unix: flavour('unix', [...CORE_OBJECTS, 'platform.o'], 'size'),
-  arm32: flavour('arm32', ['start.o', ...CORE_OBJECTS, 'mmu.o', 'gic.o', 'fdt.o', 'platform.o', 'syscalls.o', 'xen.o', 'natives.o'], 'arm-none-eabi-size'),
+  x86_64: flavour('x86_64', ['start.o', ...CORE_OBJECTS, 'guest.o', 'mm.o', 'platform.o', 'libc.o', 'xen.o', 'natives.o'], 'size'),
+  arm32: flavour('arm32', ['start.o', ...CORE_OBJECTS, 'guest.o', 'mmu.o', 'gic.o', 'fdt.o', 'platform.o', 'syscalls.o', 'xen.o', 'natives.o'], 'arm-none-eabi-size'),
 };
 const ARM_ARCH = ['-mthumb', '-march=armv7-a+fp', '-mfloat-abi=hard'];
 
@@ -91,6 +92,42 @@ export function linkArm32Image(blob: string, elf: string, zimage: string, workDi
       join(lib, 'start.o'), obj, '-Wl,--start-group', `-L${lib}`, '-lnymote', '--specs=nano.specs', '-lm', '-lc', '-lgcc', '-Wl,--end-group', '-o', elf]],
     ['arm-none-eabi-objcopy', ['-O', 'binary', elf, zimage]],
   ]);
+}
+
+/** Debian's musl, whose libc.a the x86_64 guest links (kernel/libc/libc.c). */
+export const MUSL_LIBC = '/usr/lib/x86_64-linux-musl/libc.a';
+
+/**
+ * Functions in a linked guest that still execute SYSCALL: libc code that
+ * wants Linux. A PV guest has no Linux under it, so the build refuses them.
+ */
+export function syscallUsers(elf: string): string[] {
+  const dump = execFileSync('objdump', ['-d', '--no-show-raw-insn', elf], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const users = new Set<string>();
+  let current = '?';
+  for (const line of dump.split('\n')) {
+    const fn = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
+    if (fn) { current = fn[1]; continue; }
+    if (/\tsyscall\b/.test(line) && current !== 'hypercall_page') users.add(current);
+  }
+  return [...users].sort();
+}
+
+/** Links the xen-x86_64 PV guest: one ELF, which Xen (as dom0 kernel or via xl) loads as it is. */
+export function linkX86Image(blob: string, elf: string, workDir: string): void {
+  const asm = join(workDir, 'image-x86_64.S');
+  writeFileSync(asm, [...blobAsm(blob), '\t.section .note.GNU-stack,"",@progbits', ''].join('\n'));
+  const obj = join(workDir, 'image-x86_64.o');
+  const lib = join(BUILD, 'x86_64');
+  runSteps(elf, [
+    ['gcc', ['-m64', '-c', asm, '-o', obj]],
+    ['gcc', ['-m64', '-nostdlib', '-static', '-no-pie', '-T', join(REPO, 'kernel', 'arch', 'x86_64', 'link.ld'), '-Wl,--gc-sections',
+      '-Wl,--build-id=none', join(lib, 'start.o'), obj, '-Wl,--start-group', `-L${lib}`, '-lnymote', MUSL_LIBC, '-lgcc', '-Wl,--end-group', '-o', elf]],
+  ]);
+  const users = syscallUsers(elf);
+  if (users.length > 0) {
+    throw new UserError(`linking ${elf} failed: these functions make Linux system calls, which a Xen guest cannot: ${users.join(', ')}`);
+  }
 }
 
 /** Links the unix executable: the kernel library plus the app blob. */

@@ -11,6 +11,19 @@ int xen_events_pending(void) {
 	return shared && shared->vcpu_info[0].evtchn_upcall_pending;
 }
 
+#define MAX_PRIVATE_PORTS 4
+static uint32_t private_ports[MAX_PRIVATE_PORTS];
+static int private_count;
+
+void xen_events_keep_private(uint32_t port) {
+	if (private_count < MAX_PRIVATE_PORTS) private_ports[private_count++] = port;
+}
+
+static int is_private(uint32_t port) {
+	for (int i = 0; i < private_count; i++) if (private_ports[i] == port) return 1;
+	return 0;
+}
+
 int xen_events_take(uint32_t *ports, int max) {
 	if (!shared) return 0;
 	struct xen_vcpu_info *v = &shared->vcpu_info[0];
@@ -25,6 +38,11 @@ int xen_events_take(uint32_t *ports, int max) {
 			xen_ulong_t bit = (xen_ulong_t)1 << b;
 			if (!(ready & bit)) continue;
 			ready &= ~bit;
+			uint32_t port = w * 64 + b;
+			if (is_private(port)) {
+				__atomic_and_fetch(&shared->evtchn_pending[w], ~bit, __ATOMIC_SEQ_CST);
+				continue;
+			}
 			if (n == max) {
 				/* No room: leave it pending and flagged for the next call. */
 				__atomic_or_fetch(&v->evtchn_pending_sel, (xen_ulong_t)1 << w, __ATOMIC_SEQ_CST);
@@ -32,7 +50,7 @@ int xen_events_take(uint32_t *ports, int max) {
 				continue;
 			}
 			__atomic_and_fetch(&shared->evtchn_pending[w], ~bit, __ATOMIC_SEQ_CST);
-			ports[n++] = w * 64 + b;
+			ports[n++] = port;
 		}
 	}
 	return n;
@@ -50,6 +68,16 @@ double xen_wall_clock_ms(double monotonic_ms) {
 	} while ((version & 1) || version != __atomic_load_n(&shared->wc_version, __ATOMIC_ACQUIRE));
 	double boot_s = (double)(((uint64_t)hi << 32) | sec);
 	return boot_s * 1e3 + nsec / 1e6 + monotonic_ms;
+}
+
+long xen_evtchn_send(uint32_t port) {
+	struct xen_evtchn_port arg = { port };
+	return xen_hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (unsigned long)&arg);
+}
+
+long xen_evtchn_unmask(uint32_t port) {
+	struct xen_evtchn_port arg = { port };
+	return xen_hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, (unsigned long)&arg);
 }
 
 long xen_console_io_write(const char *s, unsigned len) {

@@ -71,6 +71,10 @@ int xen_events_take(uint32_t *ports, int max);
 int xen_events_pending(void);
 /* Wall clock at boot plus the monotonic time since, in ms. */
 double xen_wall_clock_ms(double monotonic_ms);
+/* A port the kernel consumes itself (a timer VIRQ): cleared, never reported. */
+void xen_events_keep_private(uint32_t port);
+long xen_evtchn_send(uint32_t port);
+long xen_evtchn_unmask(uint32_t port);
 long xen_console_io_write(const char *s, unsigned len);
 void xen_shutdown(unsigned reason);
 void xen_sched_block(void);

@@ -9,15 +9,13 @@
 #include "arm32.h"
 #include "../../xen/xen.h"
 #include "../../core/internal.h"
+#include "../../core/guest.h"
 
 const char nymote_platform_name[] = "xen-arm32";
 
 extern const uint8_t nymote_app_blob[], nymote_app_blob_end[];
 extern uint8_t _start_image[], _end[];
 
-#define UART_DR 0x00
-#define UART_FR 0x18
-#define UART_FR_TXFF (1u << 5)
 #define GUEST_PL011_BASE 0x22000000u
 
 static struct boot_info boot;
@@ -31,58 +29,15 @@ static union { struct xen_shared_info info; uint8_t page[4096]; } shared_page __
 
 /* ---- console ---- */
 
-/* Xen's console drops bytes it deems unprintable (0x80-0x9f among them)
- * and breaks lines at its buffer size (128 bytes for the vpl011), so the
- * guest console is written in a lossless ASCII form the boot tool decodes:
- * backslash as "\\", other bytes outside printable ASCII as "\xHH", and a
- * line longer than CONSOLE_LINE_MAX is continued after a "\" + newline. */
-#define CONSOLE_LINE_MAX 100
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define UART_FR_TXFF (1u << 5)
 
-static int console_column; /* 0: the last byte written ended a line */
-
-static void uart_put(uint8_t c) {
-	while (mmio_read32(uart + UART_FR) & UART_FR_TXFF) {}
-	mmio_write32(uart + UART_DR, c);
-}
-
-static void console_put(uint8_t c) {
-	if (c == '\n') { uart_put('\n'); console_column = 0; return; }
-	char esc[4];
-	int n = 0;
-	if (c == '\\') { esc[n++] = '\\'; esc[n++] = '\\'; }
-	else if ((c >= 0x20 && c < 0x7f) || c == '\t') esc[n++] = (char)c;
-	else {
-		esc[n++] = '\\'; esc[n++] = 'x';
-		esc[n++] = "0123456789abcdef"[c >> 4]; esc[n++] = "0123456789abcdef"[c & 15];
+static void uart_write(const char *s, size_t len) {
+	for (size_t i = 0; i < len; i++) {
+		while (mmio_read32(uart + UART_FR) & UART_FR_TXFF) {}
+		mmio_write32(uart + UART_DR, (uint8_t)s[i]);
 	}
-	if (console_column + n > CONSOLE_LINE_MAX) { uart_put('\\'); uart_put('\n'); console_column = 0; }
-	for (int i = 0; i < n; i++) uart_put((uint8_t)esc[i]);
-	console_column += n;
-}
-
-void nymote_console_write(int stream, const void *buf, size_t len) {
-	(void)stream; /* one UART: both streams share it */
-	const uint8_t *p = buf;
-	for (size_t i = 0; i < len; i++) console_put(p[i]);
-}
-
-static void puts_raw(const char *s) { nymote_console_write(1, s, strlen(s)); }
-
-static void put_hex(uint32_t v) {
-	char b[11] = "0x";
-	for (int i = 0; i < 8; i++) b[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
-	b[10] = 0;
-	puts_raw(b);
-}
-
-static void put_dec(long v) {
-	char b[24];
-	int i = sizeof(b) - 1, neg = v < 0;
-	unsigned long u = neg ? -(unsigned long)v : (unsigned long)v;
-	b[i] = 0;
-	do { b[--i] = (char)('0' + u % 10); u /= 10; } while (u);
-	if (neg) b[--i] = '-';
-	puts_raw(b + i);
 }
 
 /* ---- time ---- */
@@ -92,56 +47,6 @@ double nymote_clock_monotonic_ms(void) {
 }
 
 double nymote_clock_wall_ms(void) { return xen_wall_clock_ms(nymote_clock_monotonic_ms()); }
-
-/* ---- entropy: sha256 hash DRBG over the boot seed, rekeyed per call ---- */
-
-static uint8_t drbg_key[32];
-static int drbg_seeded;
-static uint64_t drbg_counter;
-
-static void drbg_mix(const void *data, size_t len) {
-	struct nymote_sha256 s;
-	uint64_t now = cntvct();
-	nymote_sha256_init(&s);
-	nymote_sha256_update(&s, drbg_key, sizeof(drbg_key));
-	nymote_sha256_update(&s, data, len);
-	nymote_sha256_update(&s, &now, sizeof(now));
-	nymote_sha256_final(&s, drbg_key);
-}
-
-void nymote_entropy(void *buf, size_t len) {
-	uint8_t *out = buf, block[32];
-	while (len > 0) {
-		struct nymote_sha256 s;
-		drbg_counter++;
-		nymote_sha256_init(&s);
-		nymote_sha256_update(&s, drbg_key, sizeof(drbg_key));
-		nymote_sha256_update(&s, &drbg_counter, sizeof(drbg_counter));
-		nymote_sha256_final(&s, block);
-		size_t n = len < sizeof(block) ? len : sizeof(block);
-		memcpy(out, block, n);
-		out += n;
-		len -= n;
-	}
-	drbg_mix("rekey", 5); /* what was handed out cannot be recomputed from the new key */
-}
-
-static int hex_value(char c) {
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
-static void seed_from_hex(const char *hex) {
-	uint8_t bytes[64];
-	size_t n = 0;
-	while (n < sizeof(bytes) && hex_value(hex[0]) >= 0 && hex_value(hex[1]) >= 0) {
-		bytes[n++] = (uint8_t)(hex_value(hex[0]) << 4 | hex_value(hex[1]));
-		hex += 2;
-	}
-	if (n >= 16) { drbg_mix(bytes, n); drbg_seeded = 1; }
-}
 
 /* ---- memory ---- */
 
@@ -210,11 +115,7 @@ static void __attribute__((noreturn)) halt(unsigned reason) {
 }
 
 void nymote_exit(int code) {
-	/* The exit code travels as the console's last line: the boot tool reads it. */
-	if (console_column) puts_raw("\n");
-	puts_raw("nymote: guest exit ");
-	put_dec(code);
-	puts_raw("\n");
+	guest_report_exit(code);
 	halt(SHUTDOWN_poweroff);
 }
 
@@ -235,31 +136,28 @@ void arm32_exception(uint32_t kind, uint32_t lr, const uint32_t *regs, uint32_t 
 		__asm__ volatile("mrc p15, 0, %0, c6, c0, 0" : "=r"(far));
 		__asm__ volatile("mrc p15, 0, %0, c5, c0, 0" : "=r"(fsr));
 	}
-	if (console_column) puts_raw("\n");
-	puts_raw("nymote: guest fault: ");
-	puts_raw(kind < 8 ? exception_names[kind] : "unknown");
-	puts_raw(" at pc=");
-	put_hex(pc);
-	puts_raw(" address=");
-	put_hex(far);
-	puts_raw(" status=");
-	put_hex(fsr);
-	puts_raw("\n");
+	guest_report_fault_start();
+	guest_print(kind < 8 ? exception_names[kind] : "unknown");
+	guest_print(" at pc=");
+	guest_print_hex(pc, 8);
+	guest_print(" address=");
+	guest_print_hex(far, 8);
+	guest_print(" status=");
+	guest_print_hex(fsr, 8);
+	guest_print("\n");
 	for (int i = 0; i < 13; i++) {
-		puts_raw(i % 4 == 0 ? "  " : " ");
-		puts_raw("r");
-		put_dec(i);
-		puts_raw("=");
-		put_hex(regs[i]);
-		if (i % 4 == 3 || i == 12) puts_raw("\n");
+		guest_print(i % 4 == 0 ? "  " : " ");
+		guest_print("r");
+		guest_print_dec(i);
+		guest_print("=");
+		guest_print_hex(regs[i], 8);
+		if (i % 4 == 3 || i == 12) guest_print("\n");
 	}
 	halt(SHUTDOWN_crash);
 }
 
 static void fail_boot(const char *why) {
-	puts_raw("nymote: cannot boot: ");
-	puts_raw(why);
-	puts_raw("\n");
+	guest_report_cannot_boot(why);
 	halt(SHUTDOWN_crash);
 }
 
@@ -280,33 +178,10 @@ void nymote_platform_natives(duk_context *ctx, duk_idx_t obj_idx) {
 /* ---- boot ---- */
 
 #define MAX_ARGS 64
-static char args_copy[2048];
 static const char *app_argv[MAX_ARGS];
 
-/* Splits the boot arguments: nymote.* keys are the kernel's, the rest the
- * app's (double quotes group words). */
-static int split_bootargs(const char *src) {
-	int argc = 0;
-	size_t n = 0;
-	if (!src) return 0;
-	while (*src && argc < MAX_ARGS) {
-		while (*src == ' ' || *src == '\t') src++;
-		if (!*src) break;
-		char *word = &args_copy[n];
-		int quoted = 0;
-		while (*src && (quoted || (*src != ' ' && *src != '\t')) && n < sizeof(args_copy) - 1) {
-			if (*src == '"') { quoted = !quoted; src++; continue; }
-			args_copy[n++] = *src++;
-		}
-		args_copy[n++] = 0;
-		if (strncmp(word, "nymote.seed=", 12) == 0) seed_from_hex(word + 12);
-		else if (strncmp(word, "nymote.", 7) != 0) app_argv[argc++] = word;
-		if (n >= sizeof(args_copy) - 1) break;
-	}
-	return argc;
-}
-
 void arm32_main(const void *dtb) {
+	guest_console_init(uart_write);
 	const char *why = fdt_read(dtb, &boot);
 	if (boot.uart) uart = boot.uart;
 	if (why) fail_boot(why);
@@ -328,8 +203,8 @@ void arm32_main(const void *dtb) {
 		}
 	}
 
-	int argc = split_bootargs(boot.bootargs);
-	if (!drbg_seeded) fail_boot("no entropy: the boot arguments carry no nymote.seed=<hex, 16 bytes or more>");
+	int argc = guest_split_args(boot.bootargs, app_argv, MAX_ARGS);
+	if (!guest_entropy_seeded()) fail_boot("no entropy: the boot arguments carry no nymote.seed=<hex, 16 bytes or more>");
 	layout_memory(); /* the device tree is dead from here */
 	if (heap_bytes < 256 * 1024) fail_boot("less than 256 KiB of RAM left for the JavaScript heap");
 

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';
 import { build, type Manifest } from './build/index';
 import { bootXenArm } from './boot/xen-arm';
+import { bootXenX86 } from './boot/xen-x86';
 import { UserError } from './errors';
 import { display } from './paths';
 
@@ -13,6 +14,8 @@ export interface BootOptions {
   memory?: string;
   timeout?: string;
   verbose?: boolean;
+  /** Boot the full topology: a Linux dom0 that starts the guest with xl. */
+  full?: boolean;
 }
 
 function positiveNumber(value: string | undefined, fallback: number, what: string): number {
@@ -29,11 +32,14 @@ export async function bootImage(dir: string, args: string[], opts: BootOptions =
   const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   if (m.board !== 'unix') {
     const board = await findBoard(m.board);
-    return bootXenArm(dir, m.image, board, args, {
+    const xenOpts = {
       memoryMiB: positiveNumber(opts.memory, m.memoryMiB, '--memory'),
       timeoutS: positiveNumber(opts.timeout, 300, '--timeout'),
       verbose: opts.verbose,
-    });
+    };
+    if (board.arch === 'x86_64') return bootXenX86(dir, m.image, board, args, xenOpts);
+    if (opts.full) throw new UserError(`--full is not there yet for board '${board.name}': only the x86 boards boot a Linux dom0 so far`);
+    return bootXenArm(dir, m.image, board, args, xenOpts);
   }
   return new Promise((resolveCode, reject) => {
     const child = spawn(join(dir, m.image), args, { stdio: 'inherit' });

@@ -5,5 +5,5 @@ import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
   const kernel = fileURLToPath(new URL('../kernel', import.meta.url));
-  execFileSync('make', ['-s', '-C', kernel, 'unix', 'host', 'arm32', '-j2'], { stdio: 'inherit' });
+  execFileSync('make', ['-s', '-C', kernel, 'unix', 'host', 'arm32', 'x86_64', '-j2'], { stdio: 'inherit' });
 }

@@ -11,7 +11,7 @@ import { readAppInfo, type AppInfo } from './appinfo';
 import { bundleApp, BUNDLE_NAME } from './bundle';
 import { lookupLine } from './linemap';
 import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, linkX86Image, makeKernel } from './kernel';
-import { xenBinary } from '../boot/xen-arm';
+import { xenBinary } from '../boot/xen-console';
 import { Progress } from '../progress';
 import { UserError } from '../errors';
 import { BUILD, REPO, display } from '../paths';
@@ -145,9 +145,9 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     linkArm32Image(blobPath, join(dir, `${app.name}.elf`), imagePath, work);
     extraFiles.push(`${app.name}.elf`);
   } else if (kernel.target === 'x86_64') {
-    linkX86Image(blobPath, imagePath, work);
+    linkX86Image(blobPath, imagePath, join(dir, `${app.name}.debug.elf`), work);
     writeFileSync(join(dir, `${app.name}.cfg`), xlConfig(app.name, imageName, board.memoryMiB));
-    extraFiles.push(`${app.name}.cfg`);
+    extraFiles.push(`${app.name}.debug.elf`, `${app.name}.cfg`);
   } else {
     linkUnixImage(blobPath, imagePath, board.memoryMiB, work);
   }

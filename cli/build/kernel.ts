@@ -113,8 +113,11 @@ export function syscallUsers(elf: string): string[] {
   return [...users].sort();
 }
 
-/** Links the xen-x86_64 PV guest: one ELF, which Xen (as dom0 kernel or via xl) loads as it is. */
-export function linkX86Image(blob: string, elf: string, workDir: string): void {
+/**
+ * Links the xen-x86_64 PV guest: one ELF, which Xen (as dom0 kernel or via
+ * xl) loads as it is, stripped of debug info; `debugElf` keeps it.
+ */
+export function linkX86Image(blob: string, elf: string, debugElf: string, workDir: string): void {
   const asm = join(workDir, 'image-x86_64.S');
   writeFileSync(asm, [...blobAsm(blob), '\t.section .note.GNU-stack,"",@progbits', ''].join('\n'));
   const obj = join(workDir, 'image-x86_64.o');
@@ -122,7 +125,8 @@ export function linkX86Image(blob: string, elf: string, workDir: string): void {
   runSteps(elf, [
     ['gcc', ['-m64', '-c', asm, '-o', obj]],
     ['gcc', ['-m64', '-nostdlib', '-static', '-no-pie', '-T', join(REPO, 'kernel', 'arch', 'x86_64', 'link.ld'), '-Wl,--gc-sections',
-      '-Wl,--build-id=none', join(lib, 'start.o'), obj, '-Wl,--start-group', `-L${lib}`, '-lnymote', MUSL_LIBC, '-lgcc', '-Wl,--end-group', '-o', elf]],
+      '-Wl,--build-id=none', join(lib, 'start.o'), obj, '-Wl,--start-group', `-L${lib}`, '-lnymote', MUSL_LIBC, '-lgcc', '-Wl,--end-group', '-o', debugElf]],
+    ['objcopy', ['--strip-debug', debugElf, elf]],
   ]);
   const users = syscallUsers(elf);
   if (users.length > 0) {

@@ -5,12 +5,9 @@
 
 /* ---- console ---- */
 
-static guest_console_sink *console_sink;
 static int console_column; /* 0: the last byte written ended a line */
 
-void guest_console_init(guest_console_sink *sink) { console_sink = sink; }
-
-static void emit(const char *s, size_t n) { if (console_sink) console_sink(s, n); }
+static void emit(const char *s, size_t n) { guest_console_emit(s, n); }
 
 static void console_put(uint8_t c) {
 	if (c == '\n') { emit("\n", 1); console_column = 0; return; }

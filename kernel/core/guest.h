@@ -11,11 +11,11 @@
  * break lines at their buffer size, so a guest writes a lossless ASCII form
  * the boot tool decodes: "\\" for a backslash, "\xHH" for other bytes
  * outside printable ASCII, and a line longer than GUEST_CONSOLE_LINE_MAX is
- * continued after a "\" + newline. The platform's sink gets the encoded
- * bytes; a newline is always the last byte of a chunk. */
+ * continued after a "\" + newline. The platform's guest_console_emit gets
+ * the encoded bytes (usable from the first instruction: fault reports go
+ * through it); a newline is always the last byte of a chunk. */
 #define GUEST_CONSOLE_LINE_MAX 100
-typedef void guest_console_sink(const char *encoded, size_t len);
-void guest_console_init(guest_console_sink *sink);
+void guest_console_emit(const char *encoded, size_t len);
 void guest_console_write(const void *buf, size_t len);
 /* Ends a partly written line, so a report starts on a line of its own. */
 void guest_console_newline(void);

@@ -33,7 +33,7 @@ static union { struct xen_shared_info info; uint8_t page[4096]; } shared_page __
 #define UART_FR 0x18
 #define UART_FR_TXFF (1u << 5)
 
-static void uart_write(const char *s, size_t len) {
+void guest_console_emit(const char *s, size_t len) {
 	for (size_t i = 0; i < len; i++) {
 		while (mmio_read32(uart + UART_FR) & UART_FR_TXFF) {}
 		mmio_write32(uart + UART_DR, (uint8_t)s[i]);
@@ -181,7 +181,6 @@ void nymote_platform_natives(duk_context *ctx, duk_idx_t obj_idx) {
 static const char *app_argv[MAX_ARGS];
 
 void arm32_main(const void *dtb) {
-	guest_console_init(uart_write);
 	const char *why = fdt_read(dtb, &boot);
 	if (boot.uart) uart = boot.uart;
 	if (why) fail_boot(why);

@@ -73,7 +73,7 @@ static void line_flush(void) {
 	line_len = 0;
 }
 
-static void console_sink(const char *s, size_t len) {
+void guest_console_emit(const char *s, size_t len) {
 	for (size_t i = 0; i < len; i++) {
 		if (line_len == sizeof(line)) line_flush();
 		line[line_len++] = s[i];
@@ -278,7 +278,6 @@ static char cmdline[sizeof(((struct start_info *)0)->cmd_line) + 1];
 
 void x86_64_main(const struct start_info *si, uintptr_t xen_stack_top) {
 	is_dom0 = (si->flags & SIF_INITDOMAIN) != 0;
-	guest_console_init(console_sink); /* console_io works from the first instruction on */
 	xen_hypercall1(__HYPERVISOR_set_trap_table, (unsigned long)trap_table);
 	xen_hypercall3(__HYPERVISOR_set_callbacks, (unsigned long)x86_64_event_callback,
 	               (unsigned long)x86_64_failsafe_callback, 0);

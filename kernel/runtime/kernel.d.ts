@@ -27,6 +27,8 @@ interface NymoteXenNatives {
   readonly arch: 'arm32' | 'x86_64';
   readonly memoryBytes: number;
   readonly gicVersion?: number;
+  /** x86_64 PV: this guest is the hardware domain (the fast topology). */
+  readonly dom0?: boolean;
   /** Shared info is mapped: event channels work. */
   readonly events: boolean;
   /** Errors are thrown as Error with .code = -errno; remoteDom defaults to this domain. */

@@ -100,7 +100,7 @@ void nymote_heap_stats(struct nymote_heap_stats *out);
  *
  * xen platforms (__kernel.xen), errors thrown as Error with .code = -errno;
  * a domid left out means DOMID_SELF; a port that fires is block()'s event id:
- *   arch, memoryBytes, gicVersion (arm), events (shared info mapped)
+ *   arch, memoryBytes, gicVersion (arm), dom0 (x86_64), events (shared info mapped)
  *   evtchnAllocUnbound(remoteDom) -> port
  *   evtchnBindInterdomain(remoteDom, remotePort) -> local port
  *   evtchnSend(port) / evtchnUnmask(port) / evtchnClose(port)

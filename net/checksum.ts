@@ -1,0 +1,28 @@
+/*
+ * The Internet checksum (RFC 1071): a 16-bit one's complement sum. Sums are
+ * kept unfolded in a JS number (safe far beyond any packet) and folded once.
+ */
+
+/** Adds bytes [start, end) of `buf` as big-endian 16-bit words to `sum`. */
+export function sumBytes(buf: Uint8Array, start: number, end: number, sum = 0): number {
+  let i = start;
+  for (; i + 1 < end; i += 2) sum += (buf[i] << 8) | buf[i + 1];
+  if (i < end) sum += buf[i] << 8;
+  return sum;
+}
+
+/** Folds carries and complements: the value to write into a checksum field. */
+export function finishChecksum(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return ~sum & 0xffff;
+}
+
+/** The checksum of bytes [start, end). A header that includes its own correct checksum gives 0. */
+export function checksum(buf: Uint8Array, start = 0, end = buf.length): number {
+  return finishChecksum(sumBytes(buf, start, end));
+}
+
+/** The sum of the IPv4 pseudo-header used by TCP and UDP (RFC 9293 §3.1, RFC 768). */
+export function pseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
+  return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
+}

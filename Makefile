@@ -3,7 +3,7 @@ APP ?= hello
 BOARD ?= unix
 NYMOTE := node bin/nymote.js
 
-.PHONY: setup run test image boards clean
+.PHONY: setup run test test-full image boards clean
 setup:
 	@bash scripts/setup.sh
 
@@ -12,6 +12,10 @@ run: setup
 
 test:
 	@bash scripts/test.sh
+
+# Tier 5: the full topologies (Xen + Linux dom0 + guest), a stage of its own.
+test-full:
+	@bash scripts/test.sh full
 
 image: setup
 	$(NYMOTE) build apps/$(APP) -b $(BOARD)

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';
 import { build, type Manifest } from './build/index';
 import { bootXenArm } from './boot/xen-arm';
-import { bootXenX86 } from './boot/xen-x86';
+import { bootXenX86, bootXenX86Full } from './boot/xen-x86';
 import { UserError } from './errors';
 import { display } from './paths';
 
@@ -16,6 +16,8 @@ export interface BootOptions {
   verbose?: boolean;
   /** Boot the full topology: a Linux dom0 that starts the guest with xl. */
   full?: boolean;
+  /** Extra kernel arguments for the full topology's Linux dom0. */
+  dom0Args?: string;
 }
 
 function positiveNumber(value: string | undefined, fallback: number, what: string): number {
@@ -36,8 +38,10 @@ export async function bootImage(dir: string, args: string[], opts: BootOptions =
       memoryMiB: positiveNumber(opts.memory, m.memoryMiB, '--memory'),
       timeoutS: positiveNumber(opts.timeout, 300, '--timeout'),
       verbose: opts.verbose,
+      dom0Args: opts.dom0Args,
     };
-    if (board.arch === 'x86_64') return bootXenX86(dir, m.image, board, args, xenOpts);
+    if (opts.dom0Args !== undefined && !opts.full) throw new UserError('--dom0-args needs --full (only the full topology has a Linux dom0)');
+    if (board.arch === 'x86_64') return (opts.full ? bootXenX86Full : bootXenX86)(dir, m.image, board, args, xenOpts);
     if (opts.full) throw new UserError(`--full is not there yet for board '${board.name}': only the x86 boards boot a Linux dom0 so far`);
     return bootXenArm(dir, m.image, board, args, xenOpts);
   }
@@ -87,6 +91,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[args...]', 'boot arguments for the app (after --)')
     .option('--memory <MiB>', 'guest RAM (virtual boards; default: the image\'s)')
     .option('--timeout <seconds>', 'fail the boot when the guest has not exited by then (virtual boards)', '300')
+    .option('--full', "boot the board's real topology: Xen + a Linux dom0 that starts the guest with xl")
+    .option('--dom0-args <args>', "extra kernel arguments for the Linux dom0 (with --full), e.g. 'loglevel=7'")
     .option('-v, --verbose', "also show the hypervisor's console on stderr")
     .action(async (dir: string, args: string[], o: BootOptions) => {
       exitCode = await bootImage(resolve(dir), args, o);

@@ -8,7 +8,7 @@ DEBIAN_PACKAGES=(
   build-essential duktape-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   qemu-system-arm qemu-system-x86 qemu-utils device-tree-compiler musl-dev
-  dosfstools mtools dnsutils knot-dnsutils curl iproute2 iputils-ping
+  dosfstools mtools dnsutils knot-dnsutils curl iproute2 iputils-ping cpio
 )
 
 missing=()
@@ -41,6 +41,9 @@ if [ ! -s "$XEN_CACHE/xen-4.17-arm64" ] || [ ! -s "$XEN_CACHE/xen-4.17-armhf" ] 
   $SUDO cp "$tmp/x/boot/xen-4.17-arm64" "$tmp/x/boot/xen-4.17-armhf" "$tmp/x/boot/xen-4.17-amd64" "$XEN_CACHE/"
   rm -rf "$tmp"
 fi
+
+# The Linux dom0 of the full x86 topology (boot --full), from Debian's packages.
+bash scripts/fetch-dom0.sh amd64
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"

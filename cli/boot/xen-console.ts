@@ -31,6 +31,8 @@ export interface XenBootOptions {
   timeoutS: number;
   /** Xen's own console lines to stderr as they come. */
   verbose?: boolean;
+  /** Extra Linux kernel arguments for a full topology's dom0. */
+  dom0Args?: string;
 }
 
 /** App arguments as the kernel's boot-argument splitter reads them back. */
@@ -94,6 +96,8 @@ interface ConsoleState {
 export interface ConsoleReader {
   guestText(line: string): string | undefined;
   failures: [RegExp, string][];
+  /** Machine lines worth showing as progress (on stderr), e.g. a dom0 that is ready. */
+  progress?: RegExp;
 }
 
 export const XEN_FAILURES: [RegExp, string][] = [
@@ -125,6 +129,7 @@ function readConsoleLine(reader: ConsoleReader, line: string, state: ConsoleStat
     return text;
   }
   if (verbose) process.stderr.write(line + '\n');
+  else if (reader.progress?.test(line)) process.stderr.write(`nymote boot: ${line.trim()}\n`);
   for (const [pattern, why] of reader.failures) if (pattern.test(line)) state.failure ??= `${why}: ${line.trim()}`;
   return undefined;
 }

@@ -13,6 +13,7 @@ import { lookupLine } from './linemap';
 import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, linkX86Image, makeKernel } from './kernel';
 import { xenBinary } from '../boot/xen-console';
 import { Progress } from '../progress';
+import { xlConfig } from '../dom0/xl';
 import { UserError } from '../errors';
 import { BUILD, REPO, display } from '../paths';
 
@@ -75,22 +76,6 @@ function kib(n: number): string {
 }
 
 /** An xl config that starts the PV kernel next to it on any x86_64 Xen host. */
-function xlConfig(name: string, kernel: string, memoryMiB: number): string {
-  return [
-    `# ${name}: a nymote PV guest. Start it from this folder with: xl create -c ${name}.cfg`,
-    `name = "${name}"`,
-    'type = "pv"',
-    `kernel = "${kernel}"`,
-    `memory = ${memoryMiB}`,
-    'vcpus = 1',
-    '# The app\'s arguments; nymote.seed=<hex> adds boot entropy where the CPU has no RDRAND.',
-    'extra = ""',
-    'on_poweroff = "destroy"',
-    'on_crash = "preserve"',
-    '',
-  ].join('\n');
-}
-
 export async function build(appPath: string, board: BoardSpec, opts: BuildOptions = {}): Promise<{ dir: string; manifest: Manifest }> {
   const app = readAppInfo(appPath);
   const dir = imageDir(app, board, opts.outDir);
@@ -146,7 +131,11 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     extraFiles.push(`${app.name}.elf`);
   } else if (kernel.target === 'x86_64') {
     linkX86Image(blobPath, imagePath, join(dir, `${app.name}.debug.elf`), work);
-    writeFileSync(join(dir, `${app.name}.cfg`), xlConfig(app.name, imageName, board.memoryMiB));
+    writeFileSync(join(dir, `${app.name}.cfg`), xlConfig({
+      name: app.name, kernel: imageName, memoryMiB: board.memoryMiB,
+      comment: `${app.name}: a nymote PV guest. Start it from this folder with: xl create -c ${app.name}.cfg\n` +
+        'extra holds the app\'s arguments; nymote.seed=<hex> adds boot entropy where the CPU has no RDRAND.',
+    }));
     extraFiles.push(`${app.name}.debug.elf`, `${app.name}.cfg`);
   } else {
     linkUnixImage(blobPath, imagePath, board.memoryMiB, work);

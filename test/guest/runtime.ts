@@ -39,17 +39,22 @@ export interface GuestBoard {
   arch: 'arm32' | 'x86_64';
   /** How a guest console line shows in the machine's console tail. */
   tailLine: (text: string) => RegExp;
+  /** `nymote boot` options for the topology (e.g. --full). */
+  bootOptions?: string[];
+  /** Seconds after which the hang fixture counts as hung (boot time included). */
+  hangTimeoutS?: number;
 }
 
 /** Call inside a describe block, once per board. */
-export function runtimeCases({ board, arch, tailLine }: GuestBoard): void {
+export function runtimeCases({ board, arch, tailLine, bootOptions = [], hangTimeoutS = 5 }: GuestBoard): void {
   beforeAll(writeEmbeddedSuite);
+  const boot = (dir: string, args: string[] = [], options: string[] = []) => bootImage(dir, args, [...bootOptions, ...options]);
 
   it('boots hello: console, timers, promises, entropy and the exit code', async () => {
     const { dir, manifest } = await buildApp(join(REPO, 'apps', 'hello'), { board });
     expect(manifest).toMatchObject({ board, arch });
     expect(manifest.sizes.total).toBeGreaterThan(manifest.bytecode.bytes + manifest.sizes.engine);
-    const r = bootImage(dir, ['--exit', '7']);
+    const r = boot(dir, ['--exit', '7']);
     expect(r.stdout.split('\n')).toEqual([
       `hello from nymote on the ${board} board (xen-${arch}, Duktape 2.7.0)`,
       'timers fired in order: timer-10 timer-20 timer-30',
@@ -64,21 +69,21 @@ export function runtimeCases({ board, arch, tailLine }: GuestBoard): void {
 
   it('passes console output through Xen byte-exact: long lines, UTF-8, escapes', async () => {
     const { dir } = await buildApp(fixture('console'), { board });
-    const r = bootImage(dir);
+    const r = boot(dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(LINES.join('\n') + '\n');
   });
 
   it('fires timers in deadline order, none early', async () => {
     const { dir } = await buildApp(fixture('timers'), { board });
-    const r = bootImage(dir);
+    const r = boot(dir);
     expect(r.code).toBe(0);
     expectTimersInOrder(r.stdout);
   });
 
   it('orders promises, microtasks, async/await and timers exactly as Node does', async () => {
     const { dir } = await buildApp(fixture('ordering'), { board });
-    const r = bootImage(dir);
+    const r = boot(dir);
     expect(r.code).toBe(0);
     await expectNodeOrdering(r.stdout);
   });
@@ -87,7 +92,7 @@ export function runtimeCases({ board, arch, tailLine }: GuestBoard): void {
     const { dir } = await buildApp(fixture('errors'), { board });
     const app = join(fixture('errors'), 'app.ts');
     for (const [mode, message, marker] of [['timer', 'Error: thrown in a timer', 'THROW:timer'], ['reject', 'TypeError: rejected and never handled', 'THROW:reject']]) {
-      const r = bootImage(dir, ['--mode', mode]);
+      const r = boot(dir, ['--mode', mode]);
       expect(r.code).toBe(1);
       expect(r.stdout).toContain(message);
       expect(r.stdout).toContain(`test/fixtures/errors/app.ts:${lineOf(app, marker)}`);
@@ -96,7 +101,7 @@ export function runtimeCases({ board, arch, tailLine }: GuestBoard): void {
 
   it('delivers event-channel notifications through the upcall interrupt', async () => {
     const { dir } = await buildApp(fixture('evtchn'), { board });
-    const r = bootImage(dir);
+    const r = boot(dir);
     expect(r.stdout.split('\n')).toEqual([
       'events mapped: true',
       'two ports: true',
@@ -109,16 +114,16 @@ export function runtimeCases({ board, arch, tailLine }: GuestBoard): void {
 
   it('passes Promises/A+ inside the guest', async () => {
     const { dir } = await buildApp(fixture('aplus-embedded'), { board });
-    const r = bootImage(dir, [], ['--timeout', '280']);
+    const r = boot(dir, [], ['--timeout', '280']);
     expectAplusPassed(r);
   }, 300_000);
 
   it('fails a hung guest after the timeout, with the console tail', async () => {
     const { dir } = await buildApp(fixture('hang'), { board });
-    const r = bootImage(dir, [], ['--timeout', '5']);
+    const r = boot(dir, [], ['--timeout', String(hangTimeoutS)]);
     expect(r.stdout).toContain('waiting forever');
     expect(r.code).toBe(BOOT_FAILED);
-    expect(r.stderr).toContain('no guest exit within 5 s (hang)');
+    expect(r.stderr).toContain(`no guest exit within ${hangTimeoutS} s (hang)`);
     expect(r.stderr).toMatch(tailLine('waiting forever'));
   });
 

@@ -1,0 +1,47 @@
+#!/bin/busybox sh
+# /init of the virtual boards' Linux dom0 (DESIGN.md §6): brings up Xen's
+# toolstack, starts the guest with `xl create` and streams the guest's PV
+# console to dom0's console as "nymote-guest: <line>". The host reads
+# "nymote-dom0: ..." lines for progress and failures.
+/bin/busybox mkdir -p /usr/bin /usr/sbin /sbin /proc /sys /dev /tmp /run
+/bin/busybox --install -s
+export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
+
+say() { echo "nymote-dom0: $*" > /dev/console; }
+fail() { say "$* failed"; sleep 1; poweroff -f; }
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /etc/xen
+mount -t devpts devpts /dev/pts   # xenconsoled gives every guest console a pty
+: > /etc/xen/xl.conf
+for m in $(cat /etc/nymote/modules); do insmod "/lib/modules/$m" || fail "insmod $m"; done
+mount -t xenfs xenfs /proc/xen || fail "mounting xenfs"
+mkdir -p /var/run/xen /var/run/xenstored /var/lib/xen /var/lib/xenstored /var/log/xen/console /var/lock
+
+xenstored --pid-file=/var/run/xenstored.pid || fail "xenstored"
+xen-init-dom0 > /tmp/xen-init-dom0.log 2>&1 || { cat /tmp/xen-init-dom0.log > /dev/console; fail "xen-init-dom0"; }
+xenconsoled --log=guest --log-dir=/var/log/xen/console || fail "xenconsoled"
+say "ready after $(cut -d' ' -f1 /proc/uptime) s"
+
+xl create /guest/guest.cfg > /tmp/xl-create.log 2>&1 || { cat /tmp/xl-create.log > /dev/console; fail "xl create"; }
+log=/var/log/xen/console/guest-nymote.log
+while [ ! -e "$log" ]; do usleep 20000; done
+tail -n +1 -f "$log" | while IFS= read -r line; do echo "nymote-guest: $line"; done > /dev/console &
+streamer=$!
+
+# The domain stays listed until it is gone; on_crash=preserve keeps a crashed
+# one listed in state "c".
+while state="$(xl list nymote 2>/dev/null | awk 'NR == 2 { print $5 }')" && [ -n "$state" ]; do
+  case "$state" in *c*) break ;; esac
+  sleep 1
+done
+sleep 1   # the console log's last lines reach the console first
+kill "$streamer" 2>/dev/null
+case "$state" in
+  *c*) say "guest ended (crashed)" ;;
+  *) say "guest ended (shut down)" ;;
+esac
+poweroff -f

@@ -41,6 +41,10 @@ export async function bootImage(dir: string, args: string[], opts: BootOptions =
       dom0Args: opts.dom0Args,
     };
     if (opts.dom0Args !== undefined && !opts.full) throw new UserError('--dom0-args needs --full (only the full topology has a Linux dom0)');
+    if (board.arch === 'x86_64' && !board.emulate) {
+      // A domU for any Xen host boots here as it would there: beside a Linux dom0, in the emulated PC.
+      return bootXenX86Full(dir, m.image, await findBoard('qemu-x86-xen'), args, xenOpts);
+    }
     if (board.arch === 'x86_64') return (opts.full ? bootXenX86Full : bootXenX86)(dir, m.image, board, args, xenOpts);
     if (opts.full) throw new UserError(`--full is not there yet for board '${board.name}': only the x86 boards boot a Linux dom0 so far`);
     return bootXenArm(dir, m.image, board, args, xenOpts);

@@ -14,7 +14,7 @@ import { xlConfig } from '../dom0/xl';
 import type { BoardSpec } from '../../board/spec';
 import { UserError } from '../errors';
 import { display } from '../paths';
-import { XEN_FAILURES, bootArgsLine, machineArgs, runQemu, type ConsoleReader, type XenBootOptions } from './xen-console';
+import { XEN_FAILURES, bootArgsLine, xenBinary, machineArgs, runQemu, type ConsoleReader, type XenBootOptions } from './xen-console';
 
 /** start_info's command line holds 1024 bytes with its terminator. */
 const MAX_GUEST_CMDLINE = 1023;
@@ -57,20 +57,22 @@ const LINUX_DOM0_CONSOLE: ConsoleReader = {
   failures: [
     ...XEN_FAILURES,
     [/Kernel panic/, 'the Linux dom0 panicked'],
-    [/^nymote-dom0: .* failed/, 'the Linux dom0 could not start the guest'],
+    [/^nymote-dom0: FAILED: /, 'the Linux dom0 could not start the guest'],
     [/^nymote-dom0: guest ended/, 'the guest ended without an exit line'],
   ],
-  progress: /^nymote-dom0: ready/,
+  progress: /^nymote-dom0: (ready|guest started|warning)/,
 };
 
 /**
  * The full topology: Xen + Debian's Linux as dom0 (its toolstack in a
  * busybox initramfs) + our guest as an xl domU with its PV console.
  */
-export async function bootXenX86Full(dir: string, image: string, board: BoardSpec, args: string[], opts: XenBootOptions): Promise<number> {
-  const e = board.emulate;
-  if (!e) throw new UserError(`board '${board.name}' cannot be emulated`);
-  const xen = join(dir, 'xen');
+/** `host` is the emulated machine: the image's own board, or qemu-x86-xen for a domU of any Xen host. */
+export async function bootXenX86Full(dir: string, image: string, host: BoardSpec, args: string[], opts: XenBootOptions): Promise<number> {
+  const e = host.emulate;
+  if (!e) throw new UserError(`board '${host.name}' cannot be emulated`);
+  // A domU image for any Xen host (board xen-x86) carries no hypervisor.
+  const xen = existsSync(join(dir, 'xen')) ? join(dir, 'xen') : xenBinary(host);
   const guest = join(dir, image);
   for (const f of [xen, guest]) if (!existsSync(f)) throw new UserError(`${display(f)} is missing: rebuild the image`);
   const cmdline = bootArgsLine(args, randomBytes(32).toString('hex'));
@@ -78,7 +80,7 @@ export async function bootXenX86Full(dir: string, image: string, board: BoardSpe
     throw new UserError(`boot arguments too long: a PV guest's command line holds ${MAX_GUEST_CMDLINE} bytes, these need ${Buffer.byteLength(cmdline)}`);
   }
   const needMiB = LINUX_DOM0_MIB + opts.memoryMiB + 64;
-  if (e.hostMemoryMiB < needMiB) throw new UserError(`board '${board.name}': ${e.hostMemoryMiB} MiB cannot hold a ${LINUX_DOM0_MIB} MiB dom0 and a ${opts.memoryMiB} MiB guest`);
+  if (e.hostMemoryMiB < needMiB) throw new UserError(`board '${host.name}': ${e.hostMemoryMiB} MiB cannot hold a ${LINUX_DOM0_MIB} MiB dom0 and a ${opts.memoryMiB} MiB guest`);
   const dom0 = assembleDom0('amd64');
   const work = mkdtempSync(join(tmpdir(), 'nymote-boot-'));
   try {
@@ -88,7 +90,7 @@ export async function bootXenX86Full(dir: string, image: string, board: BoardSpe
     const mem = `${LINUX_DOM0_MIB}M`;
     const xenArgs = `${XEN_CONSOLE} dom0_mem=${mem},max:${mem} dom0_max_vcpus=1 guest_loglvl=all`;
     const modules = [multibootModule(dom0.kernel, `console=hvc0 earlyprintk=xen quiet ${opts.dom0Args ?? ''}`.trim()), multibootModule(initramfs, '')].join(',');
-    const qemuArgs = [...machineArgs(board), '-nodefaults', '-kernel', xen, '-append', xenArgs,
+    const qemuArgs = [...machineArgs(host), '-nodefaults', '-kernel', xen, '-append', xenArgs,
       '-initrd', modules, '-serial', 'stdio'];
     return await runQemu(e.qemu, qemuArgs, LINUX_DOM0_CONSOLE, opts);
   } finally {

@@ -9,7 +9,7 @@ export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
 
 say() { echo "nymote-dom0: $*" > /dev/console; }
-fail() { say "$* failed"; sleep 1; poweroff -f; }
+fail() { say "FAILED: $*"; sleep 1; poweroff -f; }
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -27,15 +27,23 @@ xenconsoled --log=guest --log-dir=/var/log/xen/console || fail "xenconsoled"
 say "ready after $(cut -d' ' -f1 /proc/uptime) s"
 
 xl create /guest/guest.cfg > /tmp/xl-create.log 2>&1 || { cat /tmp/xl-create.log > /dev/console; fail "xl create"; }
+say "guest started as domain $(xl domid nymote) after $(cut -d' ' -f1 /proc/uptime) s"
 log=/var/log/xen/console/guest-nymote.log
 while [ ! -e "$log" ]; do usleep 20000; done
 tail -n +1 -f "$log" | while IFS= read -r line; do echo "nymote-guest: $line"; done > /dev/console &
 streamer=$!
 
 # The domain stays listed until it is gone; on_crash=preserve keeps a crashed
-# one listed in state "c".
-while state="$(xl list nymote 2>/dev/null | awk 'NR == 2 { print $5 }')" && [ -n "$state" ]; do
-  case "$state" in *c*) break ;; esac
+# one listed in state "c". Only xl's own "invalid domain" means gone: any
+# other failure of `xl list` is reported and the watch goes on.
+while :; do
+  if out="$(xl list nymote 2>&1)"; then
+    state="$(echo "$out" | awk 'NR == 2 { print $5 }')"
+    case "$state" in *c*) break ;; esac
+  else
+    case "$out" in *"invalid domain"*) state=gone; break ;; esac
+    say "warning: xl list: $out"
+  fi
   sleep 1
 done
 sleep 1   # the console log's last lines reach the console first

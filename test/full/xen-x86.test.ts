@@ -37,7 +37,7 @@ describe(`x86_64 PV guest on ${BOARD} as an xl domU beside a Linux dom0 (--full)
     writeFileSync(join(copy, manifest.image), image);
     const r = bootImage(copy, [], ['--full']);
     expect(r.code).toBe(BOOT_FAILED);
-    expect(r.stderr).toContain('the Linux dom0 could not start the guest: nymote-dom0: xl create failed');
+    expect(r.stderr).toContain('the Linux dom0 could not start the guest: nymote-dom0: FAILED: xl create');
     expect(r.stderr).toMatch(/\| libxl: error/);
   });
 
@@ -47,5 +47,16 @@ describe(`x86_64 PV guest on ${BOARD} as an xl domU beside a Linux dom0 (--full)
     const r = bootImage(dir, [], ['--full', '--dom0-args', 'rdinit=/missing init=/missing']);
     expect(r.code).toBe(BOOT_FAILED);
     expect(r.stderr).toMatch(/the Linux dom0 panicked|Dom0 crashed|Xen panicked/);
+  });
+});
+
+describe('a domU image for any Xen host (board xen-x86)', () => {
+  it('boots as it would on a Xen host: an xl domU beside a Linux dom0, in the emulated PC', async () => {
+    const { dir, manifest } = await buildApp(join(REPO, 'apps', 'hello'), { board: 'xen-x86' });
+    expect(manifest.files).toEqual(expect.arrayContaining(['hello.elf', 'hello.cfg']));
+    expect(manifest.files).not.toContain('xen');
+    const r = bootImage(dir, ['--exit', '9']);
+    expect(r.stdout).toContain('hello from nymote on the xen-x86 board');
+    expect(r.code).toBe(9);
   });
 });

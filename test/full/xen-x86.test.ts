@@ -24,7 +24,7 @@ describe(`x86_64 PV guest on ${BOARD} as an xl domU beside a Linux dom0 (--full)
     const { dir } = await buildApp(join(REPO, 'apps', 'hello'), { board: BOARD });
     const r = bootImage(dir, ['--exit', '5'], ['--full', '--memory', '8']);
     expect(r.stdout).toContain('exiting with 5');
-    expect(r.code).toBe(5);
+    expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/nymote-dom0: ready after \d+\.\d+ s/);
   });
 
@@ -36,7 +36,7 @@ describe(`x86_64 PV guest on ${BOARD} as an xl domU beside a Linux dom0 (--full)
     image.write('NOPE', 0); // no ELF magic: libxl's loader refuses it
     writeFileSync(join(copy, manifest.image), image);
     const r = bootImage(copy, [], ['--full']);
-    expect(r.code).toBe(BOOT_FAILED);
+    expect(r.code, r.stderr).toBe(BOOT_FAILED);
     expect(r.stderr).toContain('the Linux dom0 could not start the guest: nymote-dom0: FAILED: xl create');
     expect(r.stderr).toMatch(/\| libxl: error/);
   });
@@ -45,7 +45,7 @@ describe(`x86_64 PV guest on ${BOARD} as an xl domU beside a Linux dom0 (--full)
     const { dir } = await buildApp(join(REPO, 'apps', 'hello'), { board: BOARD });
     // no init where the kernel is told to look: Linux panics ("No working init found")
     const r = bootImage(dir, [], ['--full', '--dom0-args', 'rdinit=/missing init=/missing']);
-    expect(r.code).toBe(BOOT_FAILED);
+    expect(r.code, r.stderr).toBe(BOOT_FAILED);
     expect(r.stderr).toMatch(/the Linux dom0 panicked|Dom0 crashed|Xen panicked/);
   });
 });
@@ -57,6 +57,6 @@ describe('a domU image for any Xen host (board xen-x86)', () => {
     expect(manifest.files).not.toContain('xen');
     const r = bootImage(dir, ['--exit', '9']);
     expect(r.stdout).toContain('hello from nymote on the xen-x86 board');
-    expect(r.code).toBe(9);
+    expect(r.code, r.stderr).toBe(9);
   });
 });

@@ -55,14 +55,14 @@ export function runtimeCases({ board, arch, tailLine, bootOptions = [], hangTime
     expect(manifest).toMatchObject({ board, arch });
     expect(manifest.sizes.total).toBeGreaterThan(manifest.bytecode.bytes + manifest.sizes.engine);
     const r = boot(dir, ['--exit', '7']);
-    expect(r.stdout.split('\n')).toEqual([
+    expect(r.stdout.split('\n'), r.stderr).toEqual([
       `hello from nymote on the ${board} board (xen-${arch}, Duktape 2.7.0)`,
       'timers fired in order: timer-10 timer-20 timer-30',
       expect.stringMatching(/^random bytes: 8, checksum \d+$/),
       'exiting with 7',
       '',
     ]);
-    expect(r.code).toBe(7);
+    expect(r.code, r.stderr).toBe(7);
     // the boot report: time from QEMU start to the app's first line
     expect(r.stderr).toMatch(/QEMU start to the guest's first line: \d+\.\d+ s; guest exit 7/);
   });
@@ -70,21 +70,21 @@ export function runtimeCases({ board, arch, tailLine, bootOptions = [], hangTime
   it('passes console output through Xen byte-exact: long lines, UTF-8, escapes', async () => {
     const { dir } = await buildApp(fixture('console'), { board });
     const r = boot(dir);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe(LINES.join('\n') + '\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout, r.stderr).toBe(LINES.join('\n') + '\n');
   });
 
   it('fires timers in deadline order, none early', async () => {
     const { dir } = await buildApp(fixture('timers'), { board });
     const r = boot(dir);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expectTimersInOrder(r.stdout);
   });
 
   it('orders promises, microtasks, async/await and timers exactly as Node does', async () => {
     const { dir } = await buildApp(fixture('ordering'), { board });
     const r = boot(dir);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     await expectNodeOrdering(r.stdout);
   });
 
@@ -93,7 +93,7 @@ export function runtimeCases({ board, arch, tailLine, bootOptions = [], hangTime
     const app = join(fixture('errors'), 'app.ts');
     for (const [mode, message, marker] of [['timer', 'Error: thrown in a timer', 'THROW:timer'], ['reject', 'TypeError: rejected and never handled', 'THROW:reject']]) {
       const r = boot(dir, ['--mode', mode]);
-      expect(r.code).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
       expect(r.stdout).toContain(message);
       expect(r.stdout).toContain(`test/fixtures/errors/app.ts:${lineOf(app, marker)}`);
     }
@@ -102,14 +102,14 @@ export function runtimeCases({ board, arch, tailLine, bootOptions = [], hangTime
   it('delivers event-channel notifications through the upcall interrupt', async () => {
     const { dir } = await buildApp(fixture('evtchn'), { board });
     const r = boot(dir);
-    expect(r.stdout.split('\n')).toEqual([
+    expect(r.stdout.split('\n'), r.stderr).toEqual([
       'events mapped: true',
       'two ports: true',
       'bad port refused: -22',
       'ping-pong: a b a b a b',
       '',
     ]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
   });
 
   it('passes Promises/A+ inside the guest', async () => {
@@ -121,8 +121,8 @@ export function runtimeCases({ board, arch, tailLine, bootOptions = [], hangTime
   it('fails a hung guest after the timeout, with the console tail', async () => {
     const { dir } = await buildApp(fixture('hang'), { board });
     const r = boot(dir, [], ['--timeout', String(hangTimeoutS)]);
-    expect(r.stdout).toContain('waiting forever');
-    expect(r.code).toBe(BOOT_FAILED);
+    expect(r.stdout, r.stderr).toContain('waiting forever');
+    expect(r.code, r.stderr).toBe(BOOT_FAILED);
     expect(r.stderr).toContain(`no guest exit within ${hangTimeoutS} s (hang)`);
     expect(r.stderr).toMatch(tailLine('waiting forever'));
   });

@@ -6,6 +6,9 @@ import type { BlockDevice, ConsoleDevice, Netif } from '../../drivers/interfaces
 import { setUncaughtHandler, type UncaughtHandler } from './loop';
 
 export type { BlockDevice, ConsoleDevice, Netif };
+export { network, type Network, type NetworkOptions } from '../../net/network';
+export { formatIpv4, parseIpv4, formatMac, type Ipv4Address } from '../../net/address';
+export { FlowError, type Flow, type Endpoint } from '../../net/types';
 
 /** What an app may ask for, by kind. */
 export interface DeviceKinds {

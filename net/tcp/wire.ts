@@ -1,0 +1,235 @@
+/*
+ * TCP segments on the wire (RFC 9293 §3.1): parse and serialise over plain
+ * Uint8Arrays. The parser checks every length against the bytes it was given
+ * and reports problems as values, so a hostile segment can only be dropped,
+ * never throw. Options understood: EOL, NOP, MSS (RFC 9293 §3.7.1), window
+ * scale (RFC 7323 §2), SACK-permitted (RFC 2018, parsed only), SACK blocks
+ * (skipped), timestamps (RFC 7323 §3, parsed only); unknown options are
+ * skipped by their length.
+ */
+import { finishChecksum, pseudoHeaderSum, sumBytes } from '../checksum';
+import { PROTO_TCP } from '../types';
+
+export const FLAG_FIN = 0x01;
+export const FLAG_SYN = 0x02;
+export const FLAG_RST = 0x04;
+export const FLAG_PSH = 0x08;
+export const FLAG_ACK = 0x10;
+export const FLAG_URG = 0x20;
+export const FLAG_ECE = 0x40;
+export const FLAG_CWR = 0x80;
+
+export const HEADER_BYTES = 20;
+/** The data offset is 4 bits of 32-bit words: at most 60 bytes of header. */
+export const MAX_HEADER_BYTES = 60;
+
+const OPTION_EOL = 0;
+const OPTION_NOP = 1;
+const OPTION_MSS = 2;
+const OPTION_WINDOW_SCALE = 3;
+const OPTION_SACK_PERMITTED = 4;
+const OPTION_TIMESTAMPS = 8;
+
+/** RFC 7323 §2.3: a shift above 14 is used as 14. */
+export const MAX_WINDOW_SCALE = 14;
+
+/** A parsed segment. Option fields are flat (no nested objects per packet). */
+export interface TcpSegment {
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  /** Byte 13 of the header: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR. */
+  flags: number;
+  /** The raw 16-bit window field (scaling is the connection's business). */
+  window: number;
+  urgent: number;
+  /** MSS option value; 0 when absent. */
+  mss: number;
+  /** Window-scale shift as sent (not clamped); −1 when absent. */
+  windowScale: number;
+  sackPermitted: boolean;
+  hasTimestamp: boolean;
+  timestampValue: number;
+  timestampEcho: number;
+  /** A view into the bytes given to parseSegment: copy what you keep. */
+  payload: Uint8Array;
+}
+
+export type ParseError = 'truncated' | 'bad-offset' | 'bad-option' | 'bad-checksum';
+
+export type ParseResult = { ok: true; segment: TcpSegment } | { ok: false; error: ParseError };
+
+function read16(b: Uint8Array, at: number): number {
+  return (b[at] << 8) | b[at + 1];
+}
+
+function read32(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+function write16(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 8) & 0xff;
+  b[at + 1] = v & 0xff;
+}
+
+function write32(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 24) & 0xff;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
+}
+
+/** The TCP checksum over the IPv4 pseudo-header and the whole segment (RFC 9293 §3.1). */
+export function segmentChecksumOk(bytes: Uint8Array, src: number, dst: number): boolean {
+  const sum = sumBytes(bytes, 0, bytes.length, pseudoHeaderSum(src, dst, PROTO_TCP, bytes.length));
+  return finishChecksum(sum) === 0;
+}
+
+/**
+ * Parses one segment. With `verifyChecksum` (the default) a segment whose
+ * checksum does not match the pseudo-header of src/dst is rejected.
+ */
+export function parseSegment(bytes: Uint8Array, src: number, dst: number, verifyChecksum = true): ParseResult {
+  const length = bytes.length;
+  if (length < HEADER_BYTES) return { ok: false, error: 'truncated' };
+  const headerBytes = (bytes[12] >>> 4) * 4;
+  if (headerBytes < HEADER_BYTES) return { ok: false, error: 'bad-offset' };
+  if (headerBytes > length) return { ok: false, error: 'truncated' };
+  if (verifyChecksum && !segmentChecksumOk(bytes, src, dst)) return { ok: false, error: 'bad-checksum' };
+
+  const segment: TcpSegment = {
+    srcPort: read16(bytes, 0),
+    dstPort: read16(bytes, 2),
+    seq: read32(bytes, 4),
+    ack: read32(bytes, 8),
+    flags: bytes[13],
+    window: read16(bytes, 14),
+    urgent: read16(bytes, 18),
+    mss: 0,
+    windowScale: -1,
+    sackPermitted: false,
+    hasTimestamp: false,
+    timestampValue: 0,
+    timestampEcho: 0,
+    payload: bytes.subarray(headerBytes, length),
+  };
+  if (!parseOptions(bytes, HEADER_BYTES, headerBytes, segment)) return { ok: false, error: 'bad-option' };
+  return { ok: true, segment: segment };
+}
+
+/** Reads options in [start, end); false when an option's length is impossible. */
+function parseOptions(b: Uint8Array, start: number, end: number, into: TcpSegment): boolean {
+  let at = start;
+  while (at < end) {
+    const kind = b[at];
+    if (kind === OPTION_EOL) return true;
+    if (kind === OPTION_NOP) { at++; continue; }
+    if (at + 1 >= end) return false;
+    const len = b[at + 1];
+    if (len < 2 || at + len > end) return false;
+    switch (kind) {
+      case OPTION_MSS:
+        if (len !== 4) return false;
+        into.mss = read16(b, at + 2);
+        break;
+      case OPTION_WINDOW_SCALE:
+        if (len !== 3) return false;
+        into.windowScale = b[at + 2];
+        break;
+      case OPTION_SACK_PERMITTED:
+        if (len !== 2) return false;
+        into.sackPermitted = true;
+        break;
+      case OPTION_TIMESTAMPS:
+        if (len !== 10) return false;
+        into.hasTimestamp = true;
+        into.timestampValue = read32(b, at + 2);
+        into.timestampEcho = read32(b, at + 6);
+        break;
+      default:
+        break; // SACK blocks (5) and anything unknown: skipped by length
+    }
+    at += len;
+  }
+  return true;
+}
+
+/** What serialisation needs; options are written only when given. */
+export interface SegmentFields {
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  urgent?: number;
+  mss?: number;
+  windowScale?: number;
+  sackPermitted?: boolean;
+  timestamp?: { value: number; echo: number };
+}
+
+function optionBytes(f: SegmentFields): number {
+  let n = 0;
+  if (f.mss !== undefined) n += 4;
+  if (f.windowScale !== undefined) n += 3;
+  if (f.sackPermitted) n += 2;
+  if (f.timestamp) n += 10;
+  return (n + 3) & ~3;
+}
+
+/**
+ * Writes the header (checksum zero) into a fresh buffer with room for
+ * `payloadLength` bytes after it. Fill the payload at `payloadOffset`, then
+ * call finishSegment. Split this way so outgoing data is copied only once.
+ */
+export function buildSegment(f: SegmentFields, payloadLength: number): { bytes: Uint8Array; payloadOffset: number } {
+  const headerBytes = HEADER_BYTES + optionBytes(f);
+  const b = new Uint8Array(headerBytes + payloadLength);
+  write16(b, 0, f.srcPort);
+  write16(b, 2, f.dstPort);
+  write32(b, 4, f.seq);
+  write32(b, 8, f.ack);
+  b[12] = (headerBytes / 4) << 4;
+  b[13] = f.flags & 0xff;
+  write16(b, 14, f.window);
+  write16(b, 18, f.urgent || 0);
+  let at = HEADER_BYTES;
+  if (f.mss !== undefined) {
+    b[at] = OPTION_MSS; b[at + 1] = 4; write16(b, at + 2, f.mss); at += 4;
+  }
+  if (f.windowScale !== undefined) {
+    b[at] = OPTION_WINDOW_SCALE; b[at + 1] = 3; b[at + 2] = f.windowScale; at += 3;
+  }
+  if (f.sackPermitted) {
+    b[at] = OPTION_SACK_PERMITTED; b[at + 1] = 2; at += 2;
+  }
+  if (f.timestamp) {
+    b[at] = OPTION_TIMESTAMPS; b[at + 1] = 10; write32(b, at + 2, f.timestamp.value); write32(b, at + 6, f.timestamp.echo); at += 10;
+  }
+  // The options end on a word boundary; the padding is EOL (zero bytes already).
+  return { bytes: b, payloadOffset: headerBytes };
+}
+
+/** Computes and stores the checksum over the pseudo-header and the segment. */
+export function finishSegment(bytes: Uint8Array, src: number, dst: number): Uint8Array {
+  bytes[16] = 0;
+  bytes[17] = 0;
+  const sum = sumBytes(bytes, 0, bytes.length, pseudoHeaderSum(src, dst, PROTO_TCP, bytes.length));
+  write16(bytes, 16, finishChecksum(sum));
+  return bytes;
+}
+
+/** Header, options and a copy of `payload` in one fresh buffer, checksummed. */
+export function serialiseSegment(f: SegmentFields, payload: Uint8Array | null, src: number, dst: number): Uint8Array {
+  const length = payload ? payload.length : 0;
+  const built = buildSegment(f, length);
+  if (payload && length > 0) built.bytes.set(payload, built.payloadOffset);
+  return finishSegment(built.bytes, src, dst);
+}
+
+/** The sequence space a segment occupies: data plus one each for SYN and FIN. */
+export function segmentLength(s: TcpSegment): number {
+  return s.payload.length + (s.flags & FLAG_SYN ? 1 : 0) + (s.flags & FLAG_FIN ? 1 : 0);
+}

@@ -3,9 +3,10 @@
  * TCP/IP stack. The address is static (--ipv4 A.B.C.D/N, --gateway) or
  * from DHCP. With --send HOST:PORT --bytes N it is a client instead: it
  * streams N bytes to an echo server, checks every byte that comes back
- * and exits 0 when all did.
+ * and exits 0 when all did. With --stats-port N, a UDP datagram to port N
+ * is answered with the stack's counters (what it dropped and why) as JSON.
  */
-import { defineApp, formatIpv4, formatMac, network, parseIpv4, type Flow, type Network } from 'nymote';
+import { defineApp, exit, formatIpv4, formatMac, network, parseIpv4, type Flow, type Network } from 'nymote';
 
 const ECHO_PORT = 7;
 const CHUNK = 16384;
@@ -31,9 +32,16 @@ async function echoFlow(flow: Flow): Promise<void> {
   await flow.close();
 }
 
-/** Byte i of the test stream: varied, and cheap to check on both sides. */
-function streamByte(i: number): number {
-  return (i * 7 + (i >>> 8) * 13 + (i >>> 16)) & 0xff;
+/**
+ * The test stream repeats a random block whose length is prime, so no
+ * chunk boundary lines up with it and a misplaced segment shows.
+ */
+const PATTERN_LENGTH = 65521;
+
+function makePattern(): Uint8Array {
+  const pattern = new Uint8Array(PATTERN_LENGTH);
+  crypto.getRandomValues(pattern);
+  return pattern;
 }
 
 async function sendAndCheck(net: Network, target: string, total: number): Promise<number> {
@@ -44,12 +52,12 @@ async function sendAndCheck(net: Network, target: string, total: number): Promis
   const started = Date.now();
   const flow = await net.tcp.connect(address, port);
   console.log(`echo: connected to ${target} from port ${flow.local.port}`);
+  const pattern = makePattern();
   const writing = (async () => {
     for (let sent = 0; sent < total;) {
-      const n = Math.min(CHUNK, total - sent);
-      const chunk = new Uint8Array(n);
-      for (let k = 0; k < n; k++) chunk[k] = streamByte(sent + k);
-      await flow.write(chunk);
+      const at = sent % PATTERN_LENGTH;
+      const n = Math.min(CHUNK, total - sent, PATTERN_LENGTH - at);
+      await flow.write(pattern.subarray(at, at + n));
       sent += n;
     }
   })();
@@ -57,12 +65,14 @@ async function sendAndCheck(net: Network, target: string, total: number): Promis
   while (received < total) {
     const data = await flow.read();
     if (data === null) break;
+    let at = received % PATTERN_LENGTH;
     for (let k = 0; k < data.length; k++) {
-      if (data[k] !== streamByte(received + k)) {
-        console.log(`echo: byte ${received + k} came back as ${data[k]}, sent ${streamByte(received + k)}`);
+      if (data[k] !== pattern[at]) {
+        console.log(`echo: byte ${received + k} came back as ${data[k]}, sent ${pattern[at]}`);
         flow.abort();
         return 1;
       }
+      if (++at === PATTERN_LENGTH) at = 0;
     }
     received += data.length;
   }
@@ -84,8 +94,15 @@ export default defineApp({
     console.log(`echo: ${formatIpv4(net.ipv4.address())}/${net.ipv4.prefix()} on ${formatMac(net.mac)}` +
       (gateway ? ` via ${formatIpv4(gateway)}` : '') + (net.lease() ? ' (DHCP)' : ' (static)'));
     const target = option(args, '--send');
-    if (target !== undefined) return sendAndCheck(net, target, Number(option(args, '--bytes') || 1048576));
+    // The network keeps the event loop alive: a client ends the program itself.
+    if (target !== undefined) return exit(await sendAndCheck(net, target, Number(option(args, '--bytes') || 1048576)));
     serve(net);
+    const statsPort = option(args, '--stats-port');
+    if (statsPort !== undefined) {
+      net.udp.bind(Number(statsPort), (_data, from, to) => {
+        net.udp.send(from, new TextEncoder().encode(JSON.stringify(net.counters) + '\n'), to.port);
+      });
+    }
     console.log(`echo: serving tcp and udp port ${ECHO_PORT} and ping`);
     return new Promise<number>(function () { /* serves until stopped */ });
   },

@@ -43,6 +43,8 @@ export function createEthernet(netif: Netif, counters: Counters): EthernetLayer 
     },
     input(frame) {
       if (frame.length < ETH_HEADER_LENGTH) { count(counters, 'eth.short'); return; }
+      // Bigger than our MTU allows: a misconfigured peer; no layer above expects it.
+      if (frame.length > ETH_HEADER_LENGTH + netif.mtu) { count(counters, 'eth.oversized'); return; }
       if (!macEquals(frame, 0, mac)) {
         if (!isGroupMac(frame, 0)) { count(counters, 'eth.not-for-us'); return; }
         // Multicast needs group membership we never join (no IGMP).

@@ -27,7 +27,7 @@ xenconsoled --log=guest --log-dir=/var/log/xen/console || fail "xenconsoled"
 say "ready after $(cut -d' ' -f1 /proc/uptime) s"
 
 xl create /guest/guest.cfg > /tmp/xl-create.log 2>&1 || { cat /tmp/xl-create.log > /dev/console; fail "xl create"; }
-say "guest started as domain $(xl domid nymote) after $(cut -d' ' -f1 /proc/uptime) s"
+say "guest started after $(cut -d' ' -f1 /proc/uptime) s"
 log=/var/log/xen/console/guest-nymote.log
 while [ ! -e "$log" ]; do usleep 20000; done
 tail -n +1 -f "$log" | while IFS= read -r line; do echo "nymote-guest: $line"; done > /dev/console &

@@ -1,5 +1,6 @@
 /*
- * echo: TCP and UDP echo on port 7 (RFC 862) and ICMP echo, on our own
+ * echo: TCP and UDP echo on port 7 (RFC 862), TCP discard on port 9
+ * (RFC 863, for throughput benchmarks) and ICMP echo, on our own
  * TCP/IP stack. The address is static (--ipv4 A.B.C.D/N, --gateway) or
  * from DHCP. With --send HOST:PORT --bytes N it is a client instead: it
  * streams N bytes to an echo server, checks every byte that comes back
@@ -9,6 +10,7 @@
 import { defineApp, exit, formatIpv4, formatMac, network, parseIpv4, type Flow, type Network } from 'nymote';
 
 const ECHO_PORT = 7;
+const DISCARD_PORT = 9;
 const CHUNK = 16384;
 
 function option(args: string[], name: string): string | undefined {
@@ -21,6 +23,14 @@ function serve(net: Network): void {
   net.tcp.listen(ECHO_PORT, (flow) => {
     echoFlow(flow).catch((e: Error) => console.log(`echo: ${flow.remote.port}: ${e.message}`));
   });
+  net.tcp.listen(DISCARD_PORT, (flow) => {
+    discardFlow(flow).catch((e: Error) => console.log(`discard: ${flow.remote.port}: ${e.message}`));
+  });
+}
+
+async function discardFlow(flow: Flow): Promise<void> {
+  while ((await flow.read()) !== null) { /* RFC 863: throw it away */ }
+  await flow.close();
 }
 
 async function echoFlow(flow: Flow): Promise<void> {
@@ -103,7 +113,7 @@ export default defineApp({
         net.udp.send(from, new TextEncoder().encode(JSON.stringify(net.counters) + '\n'), to.port);
       });
     }
-    console.log(`echo: serving tcp and udp port ${ECHO_PORT} and ping`);
+    console.log(`echo: serving tcp and udp port ${ECHO_PORT}, tcp discard port ${DISCARD_PORT} and ping`);
     return new Promise<number>(function () { /* serves until stopped */ });
   },
 });

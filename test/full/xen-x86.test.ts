@@ -23,7 +23,7 @@ describe(`x86_64 PV guest on ${BOARD} as an xl domU beside a Linux dom0 (--full)
   it('runs hello in a domU with 8 MB of memory', async () => {
     const { dir } = await buildApp(join(REPO, 'apps', 'hello'), { board: BOARD });
     const r = bootImage(dir, ['--exit', '5'], ['--full', '--memory', '8']);
-    expect(r.stdout).toContain('exiting with 5');
+    expect(r.stdout, r.stderr).toContain('exiting with 5');
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/nymote-dom0: ready after \d+\.\d+ s/);
   });
@@ -56,7 +56,7 @@ describe('a domU image for any Xen host (board xen-x86)', () => {
     expect(manifest.files).toEqual(expect.arrayContaining(['hello.elf', 'hello.cfg']));
     expect(manifest.files).not.toContain('xen');
     const r = bootImage(dir, ['--exit', '9']);
-    expect(r.stdout).toContain('hello from nymote on the xen-x86 board');
+    expect(r.stdout, r.stderr).toContain('hello from nymote on the xen-x86 board');
     expect(r.code, r.stderr).toBe(9);
   });
 });

@@ -3,6 +3,7 @@
  * 826 lets it learn, resolves next hops for IPv4 (queueing packets meanwhile)
  * and announces our address (RFC 5227 §2.3) when it is set or changes.
  */
+import { createDeadlineTimer } from '../deadline-timer';
 import type { Ipv4Address } from '../address';
 import { MAC_BROADCAST } from '../address';
 import type { EthernetLayer } from '../ethernet/ethernet';
@@ -46,8 +47,7 @@ export function createArp(options: ArpOptions): ArpLayer {
   const counters = options.counters;
   const limits: ArpLimits = { ...DEFAULT_ARP_LIMITS, ...options.limits };
   const table = new ArpTable(limits);
-  let timer: TimerHandle | null = null;
-  let timerAt = Infinity;
+  const retries = createDeadlineTimer(scheduler, onTimer);
   let announceTimer: TimerHandle | null = null;
   let stopped = false;
 
@@ -70,21 +70,10 @@ export function createArp(options: ArpOptions): ArpLayer {
 
   /** Keeps one timer armed for the table's next retry. */
   function schedule(): void {
-    if (stopped) return;
-    const at = table.nextDeadline();
-    if (at === undefined) {
-      if (timer) { timer.cancel(); timer = null; timerAt = Infinity; }
-      return;
-    }
-    if (timer && timerAt <= at) return;
-    if (timer) timer.cancel();
-    timerAt = at;
-    timer = scheduler.after(Math.max(0, at - scheduler.now()), onTimer);
+    retries.arm(table.nextDeadline());
   }
 
   function onTimer(): void {
-    timer = null;
-    timerAt = Infinity;
     if (stopped) return;
     const due = table.due(scheduler.now());
     for (let i = 0; i < due.retry.length; i++) request(due.retry[i]);
@@ -150,9 +139,8 @@ export function createArp(options: ArpOptions): ArpLayer {
     },
     stop() {
       stopped = true;
-      if (timer) timer.cancel();
+      retries.stop();
       if (announceTimer) announceTimer.cancel();
-      timer = null;
       announceTimer = null;
       const dropped = table.clear();
       if (dropped) count(counters, 'arp.queue-dropped', dropped);

@@ -15,12 +15,13 @@
  * - DF is never set: we do no path-MTU discovery, so letting routers
  *   fragment is the only way through a smaller-MTU path.
  */
+import { createDeadlineTimer } from '../deadline-timer';
 import { MAC_BROADCAST, type Ipv4Address } from '../address';
 import type { ArpLayer } from '../arp/arp';
 import type { EthernetLayer } from '../ethernet/ethernet';
 import { ETH_HEADER_LENGTH, ETH_MIN_FRAME, ETHERTYPE_IPV4 } from '../ethernet/wire';
 import {
-  count, PROTO_UDP, type Counters, type IpSender, type RandomSource, type Scheduler, type TimerHandle, type TransportInput,
+  count, PROTO_UDP, type Counters, type IpSender, type RandomSource, type Scheduler, type TransportInput,
 } from '../types';
 import { fragmentSlices } from './fragment';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassembly';
@@ -60,8 +61,11 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
   const maxPayload = ethernet.mtu - IPV4_HEADER_LENGTH;
   const transports: { [protocol: number]: TransportInput | undefined } = {};
   let cfg: Ipv4Config = { address: 0, prefix: 32, gateway: 0 };
-  let timer: TimerHandle | null = null;
-  let timerAt = Infinity;
+  const expiry = createDeadlineTimer(scheduler, function () {
+    const timedOut = reassembler.expire(scheduler.now());
+    if (timedOut) count(counters, 'ipv4.frag-timeout', timedOut);
+    schedule();
+  });
   let stopped = false;
 
   // RFC 6864 §4.1: ids need only be unique per (src, dst, protocol) while
@@ -98,23 +102,7 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
   }
 
   function schedule(): void {
-    if (stopped) return;
-    const at = reassembler.nextDeadline();
-    if (at === undefined) {
-      if (timer) { timer.cancel(); timer = null; timerAt = Infinity; }
-      return;
-    }
-    if (timer && timerAt <= at) return;
-    if (timer) timer.cancel();
-    timerAt = at;
-    timer = scheduler.after(Math.max(0, at - scheduler.now()), function () {
-      timer = null;
-      timerAt = Infinity;
-      if (stopped) return;
-      const timedOut = reassembler.expire(scheduler.now());
-      if (timedOut) count(counters, 'ipv4.frag-timeout', timedOut);
-      schedule();
-    });
+    expiry.arm(reassembler.nextDeadline());
   }
 
   return {
@@ -193,8 +181,7 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
 
     stop() {
       stopped = true;
-      if (timer) timer.cancel();
-      timer = null;
+      expiry.stop();
       reassembler.clear();
     },
   };

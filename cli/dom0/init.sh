@@ -30,8 +30,15 @@ xl create /guest/guest.cfg > /tmp/xl-create.log 2>&1 || { cat /tmp/xl-create.log
 say "guest started after $(cut -d' ' -f1 /proc/uptime) s"
 log=/var/log/xen/console/guest-nymote.log
 while [ ! -e "$log" ]; do usleep 20000; done
-tail -n +1 -f "$log" | while IFS= read -r line; do echo "nymote-guest: $line"; done > /dev/console &
-streamer=$!
+# Relays the log line by line until the end marker this script appends once
+# the domain is gone, so no line is lost however slowly dom0 runs.
+END=nymote-dom0-end-of-guest-log
+tail -n +1 -f "$log" | while IFS= read -r line; do
+  case "$line" in
+    *"$END") [ -n "${line%"$END"}" ] && echo "nymote-guest: ${line%"$END"}"; : > /tmp/relayed; break ;;
+  esac
+  echo "nymote-guest: $line"
+done > /dev/console &
 
 # The domain stays listed until it is gone; on_crash=preserve keeps a crashed
 # one listed in state "c". Only xl's own "invalid domain" means gone: any
@@ -46,8 +53,9 @@ while :; do
   fi
   sleep 1
 done
-sleep 1   # the console log's last lines reach the console first
-kill "$streamer" 2>/dev/null
+echo "$END" >> "$log"
+i=0; while [ ! -e /tmp/relayed ] && [ $i -lt 600 ]; do usleep 50000; i=$((i + 1)); done
+killall tail 2>/dev/null
 case "$state" in
   *c*) say "guest ended (crashed)" ;;
   *) say "guest ended (shut down)" ;;

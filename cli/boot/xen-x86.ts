@@ -47,7 +47,12 @@ export async function bootXenX86(dir: string, image: string, board: BoardSpec, a
   return runQemu(e.qemu, qemuArgs, DOM0_CONSOLE, opts);
 }
 
-const XEN_CONSOLE = 'console=com1 com1=115200,8n1';
+/*
+ * Xen's serial console; and eager FPU switching: with Xen's lazy switching
+ * (CR0.TS and #NM), dom0's programs crashed now and then under QEMU's TCG
+ * while a guest ran beside them (segfaults, ld.so assertions).
+ */
+const XEN_CONSOLE = 'console=com1 com1=115200,8n1 spec-ctrl=eager-fpu';
 /** Linux dom0's share of the machine; the rest is Xen's and the guest's. */
 const LINUX_DOM0_MIB = 256;
 const GUEST_PREFIX = 'nymote-guest: ';

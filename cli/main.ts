@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';
 import { build, type Manifest } from './build/index';
 import { bootXenArm } from './boot/xen-arm';
+import { diskCreate, diskFsck, diskGet, diskLs, diskMkdir, diskPut, diskRepair, diskRm } from './disk/index';
 import { bootXenX86, bootXenX86Full } from './boot/xen-x86';
 import { UserError } from './errors';
 import { display } from './paths';
@@ -100,6 +101,38 @@ export async function main(argv: string[]): Promise<number> {
     .option('-v, --verbose', "also show the hypervisor's console on stderr")
     .action(async (dir: string, args: string[], o: BootOptions) => {
       exitCode = await bootImage(resolve(dir), args, o);
+    });
+
+  const disk = program.command('disk').description('FAT32 data volumes: create, inspect and fill them (our store code)');
+  const say = (text: string) => process.stdout.write(text + '\n');
+  disk.command('create').description('create a sparse volume file and format it FAT32')
+    .argument('<volume>', 'volume file (e.g. data.img)').argument('<size>', '64M, 1G, 32GiB, ...')
+    .option('-l, --label <label>', 'volume label (up to 11 characters)')
+    .option('-c, --cluster-size <bytes>', '512 .. 32K (default: from the size, as mkfs.fat chooses)')
+    .option('-f, --force', 'overwrite an existing file')
+    .action(async (v: string, size: string, o: { label?: string; clusterSize?: string; force?: boolean }) => { say(await diskCreate(v, size, o)); });
+  disk.command('ls').description('list a directory (or one file) on the volume')
+    .argument('<volume>').argument('[path]', 'path on the volume', '/')
+    .action(async (v: string, p: string) => { say(await diskLs(v, p)); });
+  disk.command('put').description('copy a host file or directory onto the volume (missing parents are made)')
+    .argument('<volume>').argument('<host-path>').argument('[path]', 'destination; an existing directory or a path ending in / receives it', '/')
+    .action(async (v: string, h: string, p: string) => { say(await diskPut(v, h, p)); });
+  disk.command('get').description('copy a file or directory from the volume to the host')
+    .argument('<volume>').argument('<path>').argument('[host-path]', 'destination (an existing directory receives it)', '.')
+    .action(async (v: string, p: string, h: string) => { say(await diskGet(v, p, h)); });
+  disk.command('rm').description('remove a file or an empty directory')
+    .argument('<volume>').argument('<path>').option('-r, --recursive', 'remove a directory and everything in it')
+    .action(async (v: string, p: string, o: { recursive?: boolean }) => { say(await diskRm(v, p, o)); });
+  disk.command('mkdir').description('make a directory on the volume')
+    .argument('<volume>').argument('<path>').option('-p, --parents', 'make missing parents too')
+    .action(async (v: string, p: string, o: { parents?: boolean }) => { say(await diskMkdir(v, p, o)); });
+  disk.command('fsck').description('check the volume without changing it (exit code 1 when it finds a problem)')
+    .argument('<volume>').option('--repair', 'first mount it once read-write, repairing what a power cut left')
+    .action(async (v: string, o: { repair?: boolean }) => {
+      if (o.repair) say(await diskRepair(v));
+      const r = await diskFsck(v);
+      say(r.text);
+      exitCode = r.ok ? 0 : 1;
     });
 
   program.command('boards')

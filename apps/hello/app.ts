@@ -16,7 +16,7 @@ export default defineApp({
 
     const arrivals = new Map<string, number>();
     const started = Date.now();
-    await Promise.all([30, 10, 20].map(async (ms) => {
+    await Promise.all([300, 100, 200].map(async (ms) => {
       await sleep(ms);
       arrivals.set(`timer-${ms}`, Date.now() - started);
     }));

@@ -19,7 +19,7 @@ describe('hello on the unix board', () => {
     const r = runImage(dir, manifest, ['--exit', '7']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('hello from nymote on the unix board (unix, Duktape 2.7.0)');
-    expect(r.stdout).toContain('timers fired in order: timer-10 timer-20 timer-30');
+    expect(r.stdout).toContain('timers fired in order: timer-100 timer-200 timer-300');
     expect(r.stdout).toMatch(/random bytes: 8, checksum \d+/);
     expect(r.code).toBe(7);
     expect(runImage(dir, manifest).code).toBe(0);

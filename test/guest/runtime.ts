@@ -57,7 +57,7 @@ export function runtimeCases({ board, arch, tailLine, bootOptions = [], hangTime
     const r = boot(dir, ['--exit', '7']);
     expect(r.stdout.split('\n'), r.stderr).toEqual([
       `hello from nymote on the ${board} board (xen-${arch}, Duktape 2.7.0)`,
-      'timers fired in order: timer-10 timer-20 timer-30',
+      'timers fired in order: timer-100 timer-200 timer-300',
       expect.stringMatching(/^random bytes: 8, checksum \d+$/),
       'exiting with 7',
       '',

@@ -7,6 +7,7 @@
  * produce the same bundle for inspection.
  */
 import typescript from '@rollup/plugin-typescript';
+import { recordCodecTransformers } from './cli/build/records-transform';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,6 +122,8 @@ export function nymoteRollupOptions(p: BundleParams): RollupOptions {
         filterRoot: false,
         outputToFilesystem: false,
         noForceEmit: false,
+        // typed records: each records<T>() call gets T's codec, made from the checker
+        transformers: recordCodecTransformers,
       }),
     ],
     onwarn(warning, warn) {

@@ -25,6 +25,7 @@ export { openStore, type RecordStore, type StoreOptions, type StoreStats } from 
 export type { Collection, RecordsOptions, Query, KeyField, IndexField, KeyOf } from './collection';
 export type { RecordCodec } from './codec';
 export { RecordsError, type RecordsErrorCode } from './errors';
+export { fatFilePageStore } from './fat32-file';
 export { blockPageStore, filePageStore, memoryPageStore, type PageStore, type ByteFile, type MemoryPageStore } from './page-store';
 export { Reader, Writer } from './binary';
 

@@ -3,9 +3,29 @@
  * kept unfolded in a JS number (safe far beyond any packet) and folded once.
  */
 
+const LITTLE_ENDIAN = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
+/** Below this a 16-bit view costs more than it saves. */
+const WORD_VIEW_MIN = 32;
+
 /** Adds bytes [start, end) of `buf` as big-endian 16-bit words to `sum`. */
 export function sumBytes(buf: Uint8Array, start: number, end: number, sum = 0): number {
   let i = start;
+  if (end - start >= WORD_VIEW_MIN && ((buf.byteOffset + start) & 1) === 0) {
+    // One typed-array read per word instead of two reads, a shift and an
+    // or: in Duktape this is most of a segment's cost. The one's complement
+    // sum does not depend on byte order (RFC 1071 §2(B)): a sum of swapped
+    // words, folded and swapped back, is the same sum.
+    const words = (end - start) >> 1;
+    const view = new Uint16Array(buf.buffer, buf.byteOffset + start, words);
+    let s = 0;
+    for (let w = 0; w < words; w++) s += view[w];
+    if (LITTLE_ENDIAN) {
+      while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+      s = ((s & 0xff) << 8) | (s >>> 8);
+    }
+    sum += s;
+    i = start + words * 2;
+  }
   for (; i + 1 < end; i += 2) sum += (buf[i] << 8) | buf[i + 1];
   if (i < end) sum += buf[i] << 8;
   return sum;

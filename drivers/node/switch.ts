@@ -10,6 +10,9 @@
  */
 import { DeviceError, type Netif } from '../interfaces';
 import type { Scheduler } from '../../net/types';
+import { seededRandom } from '../seeded-random';
+
+export { seededRandom };
 
 export interface SwitchFaults {
   /** Probability that a frame to one port is lost. */
@@ -69,17 +72,6 @@ export interface Switch {
   monitor(fn: (frame: Uint8Array, fromPort: number) => void): () => void;
 }
 
-/** mulberry32: a small, fast, seeded PRNG (fine for fault injection, not for crypto). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function macKey(frame: Uint8Array, at: number): string {
   let s = '';

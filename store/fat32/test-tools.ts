@@ -2,9 +2,12 @@
  * Test helpers (Node only, never in an image): block devices that fail in
  * controlled ways, and the real tools (dosfstools, mtools) run on images.
  */
+import { seededRandom as prng } from '../../drivers/seeded-random';
 import { spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { DeviceError, type BlockDevice } from '../../drivers/interfaces';
+
+export { prng };
 
 const SECTOR = 512;
 
@@ -211,17 +214,6 @@ export function haveTools(): boolean {
   return ['fsck.fat', 'mkfs.fat', 'mdir', 'mcopy'].every((t) => spawnSync('sh', ['-c', 'command -v ' + t]).status === 0);
 }
 
-/** A small deterministic PRNG (mulberry32) for reproducible runs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bytes of a pattern that differs per (seed, position), so misplaced data shows. */
 export function pattern(length: number, seed: number): Uint8Array {

@@ -7,7 +7,10 @@
  * torn at a sector ('prefix'), or any subset of their sectors ('sectors',
  * as a disk that reorders its cache may leave them).
  */
+import { seededRandom as seeded } from '../../drivers/seeded-random';
 import type { PageStore } from './page-store';
+
+export { seeded };
 
 export interface FaultStore extends PageStore {
   /** Writes issued so far. */
@@ -84,14 +87,3 @@ export function faultStore(pages: number, pageSize: number, cutAt = Infinity, in
   return store;
 }
 
-/** A small seeded PRNG (mulberry32), so that a failing case can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

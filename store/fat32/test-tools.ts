@@ -2,12 +2,12 @@
  * Test helpers (Node only, never in an image): block devices that fail in
  * controlled ways, and the real tools (dosfstools, mtools) run on images.
  */
-import { seededRandom as prng } from '../../drivers/seeded-random';
+import { pattern, seededRandom as prng } from '../../drivers/seeded-random';
 import { spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { DeviceError, type BlockDevice } from '../../drivers/interfaces';
 
-export { prng };
+export { pattern, prng };
 
 const SECTOR = 512;
 
@@ -215,13 +215,3 @@ export function haveTools(): boolean {
 }
 
 
-/** Bytes of a pattern that differs per (seed, position), so misplaced data shows. */
-export function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}

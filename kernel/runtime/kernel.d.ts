@@ -37,6 +37,14 @@ interface NymoteXenNatives {
   evtchnSend(port: number): void;
   evtchnUnmask(port: number): void;
   evtchnClose(port: number): void;
+  /** The grant table is mapped: grantAccess works. */
+  readonly grants: boolean;
+  /** Grants `domid` access to the page `page` starts on (it must start a page); returns the grant ref. */
+  grantAccess(domid: number, page: ArrayBuffer | Uint8Array, readOnly: boolean): number;
+  /** Ends a grant: false while the other domain still maps the page (try again later). */
+  grantEnd(ref: number): boolean;
+  /** This domain's xenstore ring, when it has one (an xl domU; not dom0less, not the fast x86 dom0). */
+  readonly xenstore?: { readonly page: ArrayBuffer; readonly port: number };
 }
 
 interface NymoteKernel {

@@ -1,7 +1,8 @@
 /*
- * __kernel.xen natives shared by every Xen platform: event channels. A
- * port that fires is reported by block() with the port number as event id.
- * Errors from Xen are thrown as Error with .code = the negative errno.
+ * __kernel.xen natives shared by every Xen platform: event channels, grant
+ * access to pages and the xenstore ring. A port that fires is reported by
+ * block() with the port number as event id. Errors from Xen are thrown as
+ * Error with .code = the negative errno.
  */
 #include "nymote/kernel.h"
 #include "xen.h"
@@ -49,17 +50,65 @@ static duk_ret_t evtchn_send(duk_context *ctx) { return port_op(ctx, EVTCHNOP_se
 static duk_ret_t evtchn_unmask(duk_context *ctx) { return port_op(ctx, EVTCHNOP_unmask, "evtchnUnmask"); }
 static duk_ret_t evtchn_close(duk_context *ctx) { return port_op(ctx, EVTCHNOP_close, "evtchnClose"); }
 
+/* The page a buffer (ArrayBuffer or view) starts on; it must start a page. */
+static const void *page_arg(duk_context *ctx, duk_idx_t i) {
+	duk_size_t len;
+	const uint8_t *p = duk_require_buffer_data(ctx, i, &len);
+	if (((uintptr_t)p & 4095) || len < 4096) {
+		(void)duk_error(ctx, DUK_ERR_RANGE_ERROR, "grantAccess: the buffer must start on a page and hold one (4096 bytes)");
+	}
+	return p;
+}
+
+static duk_ret_t grant_access(duk_context *ctx) {
+	uint16_t domid = (uint16_t)duk_require_uint(ctx, 0);
+	const void *page = page_arg(ctx, 1);
+	uint32_t ref;
+	long rc = xen_grant_access(domid, xen_platform_frame(page), duk_to_boolean(ctx, 2), &ref);
+	if (rc) return throw_xen(ctx, "grantAccess", rc);
+	duk_push_uint(ctx, ref);
+	return 1;
+}
+
+static duk_ret_t grant_end(duk_context *ctx) {
+	int rc = xen_grant_end(duk_require_uint(ctx, 0));
+	if (rc < 0) return throw_xen(ctx, "grantEnd", rc);
+	duk_push_boolean(ctx, rc == 1);
+	return 1;
+}
+
 static const duk_function_list_entry xen_natives[] = {
 	{"evtchnAllocUnbound", evtchn_alloc_unbound, 1},
 	{"evtchnBindInterdomain", evtchn_bind_interdomain, 2},
 	{"evtchnSend", evtchn_send, 1},
 	{"evtchnUnmask", evtchn_unmask, 1},
 	{"evtchnClose", evtchn_close, 1},
+	{"grantAccess", grant_access, 3},
+	{"grantEnd", grant_end, 1},
 	{NULL, NULL, 0},
 };
+
+/* __kernel.xen.xenstore = { page: ArrayBuffer over the ring, port }. */
+static void push_xenstore(duk_context *ctx, duk_idx_t xen_obj) {
+	void *page;
+	uint32_t port;
+	if (!xen_platform_xenstore(&page, &port)) return;
+	duk_push_object(ctx);
+	duk_push_external_buffer(ctx);
+	duk_config_buffer(ctx, -1, page, 4096);
+	duk_push_buffer_object(ctx, -1, 0, 4096, DUK_BUFOBJ_ARRAYBUFFER);
+	duk_put_prop_string(ctx, -3, "page");
+	duk_pop(ctx);
+	duk_push_uint(ctx, port);
+	duk_put_prop_string(ctx, -2, "port");
+	duk_put_prop_string(ctx, xen_obj, "xenstore");
+}
 
 void xen_install_natives(duk_context *ctx, duk_idx_t xen_obj) {
 	duk_put_function_list(ctx, xen_obj, xen_natives);
 	duk_push_boolean(ctx, xen_shared_info() != 0);
 	duk_put_prop_string(ctx, xen_obj, "events");
+	duk_push_boolean(ctx, xen_grant_ready());
+	duk_put_prop_string(ctx, xen_obj, "grants");
+	push_xenstore(ctx, xen_obj);
 }

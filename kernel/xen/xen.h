@@ -13,7 +13,9 @@
 #define __HYPERVISOR_xen_version 17
 #define __HYPERVISOR_console_io 18
 #define __HYPERVISOR_sched_op 29
+#define __HYPERVISOR_grant_table_op 20
 #define __HYPERVISOR_event_channel_op 32
+#define __HYPERVISOR_hvm_op 34
 
 #define CONSOLEIO_write 0
 #define SCHEDOP_yield 0
@@ -23,6 +25,7 @@
 #define SHUTDOWN_crash 3
 #define XENMEM_add_to_physmap 7
 #define XENMAPSPACE_shared_info 0
+#define XENMAPSPACE_grant_table 1
 #define EVTCHNOP_send 4
 #define EVTCHNOP_alloc_unbound 6
 #define EVTCHNOP_unmask 9
@@ -78,6 +81,22 @@ long xen_evtchn_unmask(uint32_t port);
 long xen_console_io_write(const char *s, unsigned len);
 void xen_shutdown(unsigned reason);
 void xen_sched_block(void);
+
+/* kernel/xen/grant.c: grant table v1 over XEN_GRANT_FRAMES frames the
+ * platform mapped at `frames` (2048 entries; 8 are the toolstack's). */
+#define XEN_GRANT_FRAMES 4u
+void xen_grant_init(void *frames);
+int xen_grant_ready(void);
+/* 0 and *ref set, or a negative errno. */
+long xen_grant_access(uint16_t domid, uint64_t frame, int read_only, uint32_t *ref);
+/* 1: ended; 0: still mapped by the other side (try again later); <0: errno. */
+int xen_grant_end(uint32_t ref);
+
+/* Per platform: the frame number a grant entry names for the page at va
+ * (x86 PV: the machine frame; ARM: the guest frame), and the xenstore ring
+ * (0 when this domain has none: dom0less, or the fast x86 dom0 topology). */
+uint64_t xen_platform_frame(const void *va);
+int xen_platform_xenstore(void **page, uint32_t *port);
 
 /* kernel/xen/natives.c: __kernel.xen's event-channel natives onto the object at xen_obj. */
 #include "duktape.h"

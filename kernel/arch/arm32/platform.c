@@ -76,6 +76,44 @@ static void layout_memory(void) {
 	heap_bytes = end > start ? end - start : 0;
 }
 
+/* ---- grant table and xenstore ---- */
+
+uint64_t xen_platform_frame(const void *va) { return (uintptr_t)va >> 12; }
+
+/* The table's frames replace pool pages in our physical map. */
+static void map_grant_table(void) {
+	uint8_t *va = nymote_pages_alloc(XEN_GRANT_FRAMES);
+	if (!va) return;
+	for (unsigned i = 0; i < XEN_GRANT_FRAMES; i++) {
+		struct xen_add_to_physmap map = {
+			.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = i,
+			.gpfn = (uintptr_t)(va + i * 4096) >> 12,
+		};
+		if (xen_hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&map)) return;
+	}
+	xen_grant_init(va);
+}
+
+#define HVMOP_get_param 1
+#define HVM_PARAM_STORE_PFN 1
+#define HVM_PARAM_STORE_EVTCHN 2
+struct xen_hvm_param { uint16_t domid; uint32_t index; uint64_t value; };
+
+static uint64_t hvm_param(uint32_t index) {
+	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
+	return xen_hypercall2(__HYPERVISOR_hvm_op, HVMOP_get_param, (unsigned long)&p) ? 0 : p.value;
+}
+
+/* A domain started without xenstore (dom0less) has no store pfn. */
+int xen_platform_xenstore(void **page, uint32_t *port) {
+	if (!boot.has_hypervisor) return 0;
+	uint64_t pfn = hvm_param(HVM_PARAM_STORE_PFN);
+	if (pfn == 0) return 0;
+	*page = (void *)(uintptr_t)(pfn << 12);
+	*port = (uint32_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
+	return 1;
+}
+
 /* ---- sleeping and events ---- */
 
 static void take_interrupts(void) {
@@ -206,6 +244,7 @@ void arm32_main(const void *dtb) {
 	if (!guest_entropy_seeded()) fail_boot("no entropy: the boot arguments carry no nymote.seed=<hex, 16 bytes or more>");
 	layout_memory(); /* the device tree is dead from here */
 	if (heap_bytes < 256 * 1024) fail_boot("less than 256 KiB of RAM left for the JavaScript heap");
+	if (boot.has_hypervisor) map_grant_table();
 
 	int code = nymote_main(nymote_app_blob, (size_t)(nymote_app_blob_end - nymote_app_blob), argc, app_argv);
 	nymote_exit(code);

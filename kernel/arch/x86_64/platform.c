@@ -136,13 +136,52 @@ static void seed_from_rdrand(void) {
 
 void nymote_platform_heap(void **base, size_t *bytes) { *base = heap_base; *bytes = heap_bytes; }
 
-void *nymote_pages_alloc(size_t count) {
-	size_t want = count * NYMOTE_PAGE_SIZE;
-	if (count == 0 || want / NYMOTE_PAGE_SIZE != count || want > (size_t)(pages_end - pages_next)) return NULL;
-	void *p = pages_next;
-	pages_next += want;
+/* Two pools: the frames below the image, then a reserve at the top of RAM
+ * (rings and packet buffers of the PV drivers outgrow the first). */
+static uint8_t *reserve_next, *reserve_end;
+
+static void *take_pages(uint8_t **next, uint8_t *end, size_t want) {
+	if (want > (size_t)(end - *next)) return NULL;
+	void *p = *next;
+	*next += want;
 	memset(p, 0, want);
 	return p;
+}
+
+void *nymote_pages_alloc(size_t count) {
+	size_t want = count * NYMOTE_PAGE_SIZE;
+	if (count == 0 || want / NYMOTE_PAGE_SIZE != count) return NULL;
+	void *p = take_pages(&pages_next, pages_end, want);
+	return p ? p : take_pages(&reserve_next, reserve_end, want);
+}
+
+/* ---- grant table and xenstore ---- */
+
+#define GNTTABOP_setup_table 2
+struct gnttab_setup_table { uint16_t dom; uint32_t nr_frames; int16_t status; unsigned long *frame_list; };
+
+uint64_t xen_platform_frame(const void *va) { return memory.p2m[(uintptr_t)va >> 12]; }
+
+/* Xen names the table's machine frames; we map them over pool pages. */
+static void map_grant_table(void) {
+	unsigned long frames[XEN_GRANT_FRAMES];
+	struct gnttab_setup_table op = { .dom = DOMID_SELF, .nr_frames = XEN_GRANT_FRAMES, .frame_list = frames };
+	if (xen_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, (unsigned long)&op, 1) || op.status) return;
+	uint8_t *va = nymote_pages_alloc(XEN_GRANT_FRAMES);
+	if (!va) return;
+	for (unsigned i = 0; i < XEN_GRANT_FRAMES; i++)
+		if (x86_remap(va + i * PAGE, frames[i])) return;
+	xen_grant_init(va);
+}
+
+static void *store_page;
+static uint32_t store_port;
+
+int xen_platform_xenstore(void **page, uint32_t *port) {
+	if (!store_page) return 0;
+	*page = store_page;
+	*port = store_port;
+	return 1;
 }
 
 static uintptr_t max_ptr(uintptr_t a, uintptr_t b) { return a > b ? a : b; }
@@ -295,6 +334,8 @@ void x86_64_main(const struct start_info *si, uintptr_t xen_stack_top) {
 	memory.next_free_pfn = bootstrap_end(si, xen_stack_top) / PAGE;
 	unsigned long console_mfn = si->console.domU.mfn;
 	ring_port = si->console.domU.evtchn;
+	unsigned long store_mfn = si->store_mfn;
+	store_port = si->store_evtchn;
 	unsigned long shared_mfn = si->shared_info >> 12;
 
 	/* Shared info first: the domU console rings its bell through it. */
@@ -305,7 +346,10 @@ void x86_64_main(const struct start_info *si, uintptr_t xen_stack_top) {
 	boot_ns = system_time_ns();
 
 	const char *why = x86_map_all_memory(&memory);
-	if (!is_dom0) ring = (struct xencons_interface *)(x86_mfn_to_pfn(console_mfn) * PAGE);
+	if (!is_dom0) {
+		ring = (struct xencons_interface *)(x86_mfn_to_pfn(console_mfn) * PAGE);
+		if (store_mfn) store_page = (void *)(x86_mfn_to_pfn(store_mfn) * PAGE);
+	}
 	if (why) fail_boot(why);
 	/* A guard page under the stack: an overflow faults instead of corrupting .bss. */
 	xen_hypercall3(__HYPERVISOR_update_va_mapping, (unsigned long)stack_guard, 0, UVMF_INVLPG);
@@ -330,9 +374,14 @@ void x86_64_main(const struct start_info *si, uintptr_t xen_stack_top) {
 	pages_next = (uint8_t *)PAGE;
 	pages_end = _start_image;
 	heap_base = (uint8_t *)(memory.next_free_pfn * PAGE);
-	heap_bytes = (memory.nr_pages - memory.next_free_pfn) * PAGE;
-	if (memory.next_free_pfn >= memory.nr_pages || heap_bytes < 256 * 1024)
-		fail_boot("less than 256 KiB of RAM left for the JavaScript heap");
+	heap_bytes = memory.next_free_pfn < memory.nr_pages ? (memory.nr_pages - memory.next_free_pfn) * PAGE : 0;
+	size_t reserve = (heap_bytes / 8) & ~(PAGE - 1);
+	if (reserve > 4u << 20) reserve = 4u << 20;
+	heap_bytes -= reserve;
+	reserve_next = heap_base + heap_bytes;
+	reserve_end = reserve_next + reserve;
+	if (heap_bytes < 256 * 1024) fail_boot("less than 256 KiB of RAM left for the JavaScript heap");
+	map_grant_table();
 
 	int code = nymote_main(nymote_app_blob, (size_t)(nymote_app_blob_end - nymote_app_blob), argc, app_argv);
 	nymote_exit(code);

@@ -104,6 +104,10 @@ void nymote_heap_stats(struct nymote_heap_stats *out);
  *   evtchnAllocUnbound(remoteDom) -> port
  *   evtchnBindInterdomain(remoteDom, remotePort) -> local port
  *   evtchnSend(port) / evtchnUnmask(port) / evtchnClose(port)
+ *   grants                            boolean: the grant table is mapped
+ *   grantAccess(domid, page, readOnly) -> grant ref; page: a buffer starting on a page
+ *   grantEnd(ref) -> true when ended, false while the other domain still maps it
+ *   xenstore                          { page: ArrayBuffer (the ring), port } or absent
  */
 
 /* ------------------------------------------------------------------------ */

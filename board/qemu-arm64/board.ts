@@ -8,6 +8,9 @@ export default defineBoard({
   memoryMiB: 16,
   drivers: {
     console: 'drivers/kernel/console.ts#createConsole',
+    // PV devices: a dom0 with netback/blkback and xenstore (nymote boot --full, or a real Xen host)
+    network: 'drivers/xen/kernel/netfront-device.ts#createNetfront',
+    block: 'drivers/xen/kernel/blkfront-device.ts#createBlkfront',
   },
   image: { format: 'zimage' },
   emulate: {

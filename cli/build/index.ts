@@ -26,6 +26,8 @@ export interface Manifest {
   bytecode: { bytes: number; sha256: string };
   sizes: { kernel: number; engine: number; runtime: number; app: number; total: number };
   memoryMiB: number;
+  /** The app's devices by name, with their kind (defineApp's needs): a full boot gives the guest these. */
+  devices?: Record<string, string>;
   image: string;
   files: string[];
   /** Inputs and their stamps, so `run` can skip an up-to-date build. */
@@ -165,6 +167,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     bytecode: { bytes: bytecode.length, sha256: createHash('sha256').update(bytecode).digest('hex') },
     sizes,
     memoryMiB: board.memoryMiB,
+    devices: app.needs,
     image: imageName,
     files: [imageName, ...extraFiles, 'app.blob', BUNDLE_NAME, BUNDLE_NAME + '.map', 'manifest.json'],
     inputs,

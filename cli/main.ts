@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';
 import { build, type Manifest } from './build/index';
-import { bootXenArm } from './boot/xen-arm';
+import { bootXenArm, bootXenArmFull } from './boot/xen-arm';
 import { diskCreate, diskFsck, diskGet, diskLs, diskMkdir, diskPut, diskRepair, diskRm } from './disk/index';
 import { bootXenX86, bootXenX86Full } from './boot/xen-x86';
 import { UserError } from './errors';
@@ -19,6 +19,8 @@ export interface BootOptions {
   full?: boolean;
   /** Extra kernel arguments for the full topology's Linux dom0. */
   dom0Args?: string;
+  /** A shell script file the full topology's dom0 runs once the guest started. */
+  dom0Script?: string;
 }
 
 function positiveNumber(value: string | undefined, fallback: number, what: string): number {
@@ -40,6 +42,8 @@ export async function bootImage(dir: string, args: string[], opts: BootOptions =
       timeoutS: positiveNumber(opts.timeout, 300, '--timeout'),
       verbose: opts.verbose,
       dom0Args: opts.dom0Args,
+      deviceKinds: Object.values(m.devices ?? {}),
+      dom0Script: opts.dom0Script !== undefined ? readFileSync(opts.dom0Script, 'utf8') : undefined,
     };
     if (opts.dom0Args !== undefined && !opts.full) throw new UserError('--dom0-args needs --full (only the full topology has a Linux dom0)');
     if (board.arch === 'x86_64' && !board.emulate) {
@@ -47,8 +51,7 @@ export async function bootImage(dir: string, args: string[], opts: BootOptions =
       return bootXenX86Full(dir, m.image, await findBoard('qemu-x86-xen'), args, xenOpts);
     }
     if (board.arch === 'x86_64') return (opts.full ? bootXenX86Full : bootXenX86)(dir, m.image, board, args, xenOpts);
-    if (opts.full) throw new UserError(`--full is not there yet for board '${board.name}': only the x86 boards boot a Linux dom0 so far`);
-    return bootXenArm(dir, m.image, board, args, xenOpts);
+    return (opts.full ? bootXenArmFull : bootXenArm)(dir, m.image, board, args, xenOpts);
   }
   return new Promise((resolveCode, reject) => {
     const child = spawn(join(dir, m.image), args, { stdio: 'inherit' });
@@ -98,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--timeout <seconds>', 'fail the boot when the guest has not exited by then (virtual boards)', '300')
     .option('--full', "boot the board's real topology: Xen + a Linux dom0 that starts the guest with xl")
     .option('--dom0-args <args>', "extra kernel arguments for the Linux dom0 (with --full), e.g. 'loglevel=7'")
+    .option('--dom0-script <file>', 'a shell script the Linux dom0 runs once the guest started (with --full), e.g. xl network-detach')
     .option('-v, --verbose', "also show the hypervisor's console on stderr")
     .action(async (dir: string, args: string[], o: BootOptions) => {
       exitCode = await bootImage(resolve(dir), args, o);

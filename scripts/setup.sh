@@ -9,7 +9,7 @@ DEBIAN_PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   qemu-system-arm qemu-system-x86 qemu-utils device-tree-compiler musl-dev
   dosfstools mtools dnsutils knot-dnsutils curl iproute2 iputils-ping cpio
-  socat netcat-openbsd dnsmasq-base nftables python3
+  socat netcat-openbsd dnsmasq-base nftables python3 bind9-utils
 )
 
 missing=()
@@ -43,8 +43,10 @@ if [ ! -s "$XEN_CACHE/xen-4.17-arm64" ] || [ ! -s "$XEN_CACHE/xen-4.17-armhf" ] 
   rm -rf "$tmp"
 fi
 
-# The Linux dom0 of the full x86 topology (boot --full), from Debian's packages.
+# The Linux dom0s of the full topologies (boot --full), from Debian's packages:
+# amd64 for the x86 boards, arm64 for qemu-arm64 (the Raspberry Pi 4 shape).
 bash scripts/fetch-dom0.sh amd64
+bash scripts/fetch-dom0.sh arm64
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"

@@ -33,6 +33,10 @@ export interface XenBootOptions {
   verbose?: boolean;
   /** Extra Linux kernel arguments for a full topology's dom0. */
   dom0Args?: string;
+  /** The kinds of device the app needs (its manifest's devices): a full boot gives the guest these. */
+  deviceKinds?: string[];
+  /** A shell script a full topology's dom0 runs once the guest started (HIL actions such as xl network-detach). */
+  dom0Script?: string;
 }
 
 /** App arguments as the kernel's boot-argument splitter reads them back. */
@@ -98,6 +102,8 @@ export interface ConsoleReader {
   failures: [RegExp, string][];
   /** Machine lines worth showing as progress (on stderr), e.g. a dom0 that is ready. */
   progress?: RegExp;
+  /** Machine lines that match a failure pattern but are no failure. */
+  benign?: RegExp;
 }
 
 export const XEN_FAILURES: [RegExp, string][] = [
@@ -105,6 +111,28 @@ export const XEN_FAILURES: [RegExp, string][] = [
   [/crashed on cpu|Domain \d+ crashed|domain_crash|Dom0 crashed/i, 'the guest crashed'],
   [/Data Abort Trap|Unhandled|Unexpected Trap/i, 'Xen trapped a guest fault'],
 ];
+
+const GUEST_PREFIX = 'nymote-guest: ';
+
+/**
+ * The full topologies: the Linux dom0's /init (cli/dom0/init.sh) relays the
+ * guest's console log as "nymote-guest: " lines and reports its own progress
+ * and failures as "nymote-dom0: " lines.
+ */
+export const LINUX_DOM0_CONSOLE: ConsoleReader = {
+  guestText: (line) => (line.startsWith(GUEST_PREFIX) ? line.slice(GUEST_PREFIX.length) : undefined),
+  failures: [
+    ...XEN_FAILURES,
+    [/Kernel panic/, 'the Linux dom0 panicked'],
+    [/^nymote-dom0: FAILED: /, 'the Linux dom0 could not start the guest'],
+    [/^nymote-dom0: guest ended/, 'the guest ended without an exit line'],
+  ],
+  progress: /^nymote-dom0: (ready|guest started|warning)/,
+  // An arm64 Linux probes firmware services (TRNG, vendor hypercalls) Xen does
+  // not offer and clears GIC registers Xen does not emulate; Xen logs each one
+  // as "unhandled" and Linux copes with the answer.
+  benign: /^\(XEN\) d0v\d+:? (Unhandled SMC\/HVC: |vGIC[DR]: )/,
+};
 
 const TAIL_LINES = 60;
 
@@ -130,6 +158,7 @@ function readConsoleLine(reader: ConsoleReader, line: string, state: ConsoleStat
   }
   if (verbose) process.stderr.write(line + '\n');
   else if (reader.progress?.test(line)) process.stderr.write(`nymote boot: ${line.trim()}\n`);
+  if (reader.benign?.test(line)) return undefined;
   for (const [pattern, why] of reader.failures) if (pattern.test(line)) state.failure ??= `${why}: ${line.trim()}`;
   return undefined;
 }

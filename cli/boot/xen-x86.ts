@@ -10,11 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleDom0, guestArchive } from '../dom0/assemble';
+import { fullBootDevices } from '../dom0/devices';
 import { xlConfig } from '../dom0/xl';
 import type { BoardSpec } from '../../board/spec';
 import { UserError } from '../errors';
 import { display } from '../paths';
-import { XEN_FAILURES, bootArgsLine, xenBinary, machineArgs, runQemu, type ConsoleReader, type XenBootOptions } from './xen-console';
+import { LINUX_DOM0_CONSOLE, XEN_FAILURES, bootArgsLine, xenBinary, machineArgs, runQemu, type ConsoleReader, type XenBootOptions } from './xen-console';
 
 /** start_info's command line holds 1024 bytes with its terminator. */
 const MAX_GUEST_CMDLINE = 1023;
@@ -55,18 +56,6 @@ export async function bootXenX86(dir: string, image: string, board: BoardSpec, a
 const XEN_CONSOLE = 'console=com1 com1=115200,8n1 spec-ctrl=eager-fpu';
 /** Linux dom0's share of the machine; the rest is Xen's and the guest's. */
 const LINUX_DOM0_MIB = 256;
-const GUEST_PREFIX = 'nymote-guest: ';
-
-const LINUX_DOM0_CONSOLE: ConsoleReader = {
-  guestText: (line) => (line.startsWith(GUEST_PREFIX) ? line.slice(GUEST_PREFIX.length) : undefined),
-  failures: [
-    ...XEN_FAILURES,
-    [/Kernel panic/, 'the Linux dom0 panicked'],
-    [/^nymote-dom0: FAILED: /, 'the Linux dom0 could not start the guest'],
-    [/^nymote-dom0: guest ended/, 'the guest ended without an exit line'],
-  ],
-  progress: /^nymote-dom0: (ready|guest started|warning)/,
-};
 
 /**
  * The full topology: Xen + Debian's Linux as dom0 (its toolstack in a
@@ -80,23 +69,25 @@ export async function bootXenX86Full(dir: string, image: string, host: BoardSpec
   const xen = existsSync(join(dir, 'xen')) ? join(dir, 'xen') : xenBinary(host);
   const guest = join(dir, image);
   for (const f of [xen, guest]) if (!existsSync(f)) throw new UserError(`${display(f)} is missing: rebuild the image`);
-  const cmdline = bootArgsLine(args, randomBytes(32).toString('hex'));
+  const devices = fullBootDevices(opts.deviceKinds ?? [], args, 'pci');
+  const cmdline = bootArgsLine(devices.guestArgs, randomBytes(32).toString('hex'));
   if (Buffer.byteLength(cmdline) > MAX_GUEST_CMDLINE) {
     throw new UserError(`boot arguments too long: a PV guest's command line holds ${MAX_GUEST_CMDLINE} bytes, these need ${Buffer.byteLength(cmdline)}`);
   }
+  for (const line of devices.summary) process.stderr.write(`nymote boot: ${line}\n`);
   const needMiB = LINUX_DOM0_MIB + opts.memoryMiB + 64;
   if (e.hostMemoryMiB < needMiB) throw new UserError(`board '${host.name}': ${e.hostMemoryMiB} MiB cannot hold a ${LINUX_DOM0_MIB} MiB dom0 and a ${opts.memoryMiB} MiB guest`);
   const dom0 = assembleDom0('amd64');
   const work = mkdtempSync(join(tmpdir(), 'nymote-boot-'));
   try {
     const initramfs = join(work, 'initramfs.cpio');
-    const config = xlConfig({ name: 'nymote', kernel: '/guest/kernel', memoryMiB: opts.memoryMiB, extra: cmdline });
-    writeFileSync(initramfs, Buffer.concat([readFileSync(dom0.initramfs), guestArchive(readFileSync(guest), config)]));
+    const config = xlConfig({ name: 'nymote', kernel: '/guest/kernel', memoryMiB: opts.memoryMiB, extra: cmdline, vifs: devices.vifs, disks: devices.disks });
+    writeFileSync(initramfs, Buffer.concat([readFileSync(dom0.initramfs), guestArchive(readFileSync(guest), config, undefined, opts.dom0Script)]));
     const mem = `${LINUX_DOM0_MIB}M`;
     const xenArgs = `${XEN_CONSOLE} dom0_mem=${mem},max:${mem} dom0_max_vcpus=1 guest_loglvl=all`;
     const modules = [multibootModule(dom0.kernel, `console=hvc0 earlyprintk=xen quiet ${opts.dom0Args ?? ''}`.trim()), multibootModule(initramfs, '')].join(',');
     const qemuArgs = [...machineArgs(host), '-nodefaults', '-kernel', xen, '-append', xenArgs,
-      '-initrd', modules, '-serial', 'stdio'];
+      '-initrd', modules, '-serial', 'stdio', ...devices.qemuArgs];
     return await runQemu(e.qemu, qemuArgs, LINUX_DOM0_CONSOLE, opts);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -23,13 +23,27 @@ const TRIPLET: Record<Dom0Arch, string> = { amd64: 'x86_64-linux-gnu', arm64: 'a
 const XEN_TOOLS = ['xl', 'xenstored', 'xenconsoled', 'xen-init-dom0', 'xenconsole'];
 /** Loaded by glibc at run time (pthread_cancel), so in no NEEDED list; xl aborts without it. */
 const DLOPENED = ['libgcc_s.so.1'];
-/** Kernel modules /init loads, in order (xenfs needs xen-privcmd). */
+/** The hotplug scripts write xenstore keys with these (xenstore-utils). */
+const XENSTORE_TOOLS = ['xenstore-read', 'xenstore-write', 'xenstore-rm'];
+/**
+ * Kernel modules /init loads, in order (each after what it uses): Xen's
+ * device files, the bridge, netback and blkback, the machine's virtio NIC
+ * and disk (PCI on x86, MMIO on arm64). One built into the kernel is skipped.
+ */
 const MODULES = [
   'drivers/xen/xen-evtchn.ko', 'drivers/xen/xen-privcmd.ko', 'drivers/xen/xenfs/xenfs.ko',
   'drivers/xen/xen-gntdev.ko', 'drivers/xen/xen-gntalloc.ko',
+  'net/llc/llc.ko', 'net/802/stp.ko', 'net/bridge/bridge.ko',
+  'drivers/net/xen-netback/xen-netback.ko', 'drivers/block/xen-blkback/xen-blkback.ko',
+  'drivers/virtio/virtio_ring.ko', 'drivers/virtio/virtio.ko', 'drivers/virtio/virtio_mmio.ko',
+  'drivers/virtio/virtio_pci_legacy_dev.ko', 'drivers/virtio/virtio_pci_modern_dev.ko', 'drivers/virtio/virtio_pci.ko',
+  'net/core/failover.ko', 'drivers/net/net_failover.ko', 'drivers/net/virtio_net.ko', 'drivers/block/virtio_blk.ko',
 ];
 
-const INIT_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'init.sh');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const INIT_SCRIPT = join(HERE, 'init.sh');
+/** Our hotplug scripts, by the name the xl config gives them (cli/dom0/devices.ts). */
+const HOTPLUG_SCRIPTS: Record<string, string> = { 'nymote-vif': join(HERE, 'vif.sh'), 'nymote-block': join(HERE, 'block.sh') };
 
 export interface Dom0 {
   /** Debian's kernel image, as Xen loads it for dom0. */
@@ -75,6 +89,7 @@ function toolstackFiles(root: string, arch: Dom0Arch): Map<string, string> {
   };
   add('bin/busybox', join(root, 'bin/busybox'));
   for (const tool of XEN_TOOLS) add(`usr/lib/xen-4.17/bin/${tool}`, join(root, 'usr/lib/xen-4.17/bin', tool));
+  for (const tool of XENSTORE_TOOLS) add(`usr/bin/${tool}`, join(root, 'usr/bin', tool));
   for (const lib of DLOPENED) addLibrary(lib, 'glibc');
   while (queue.length) {
     const archivePath = queue.shift()!;
@@ -107,7 +122,9 @@ export function assembleDom0(arch: Dom0Arch): Dom0 {
   }
   const packages = readFileSync(join(root, '.packages'), 'utf8');
   const init = readFileSync(INIT_SCRIPT);
+  const scripts = Object.entries(HOTPLUG_SCRIPTS).map(([name, file]) => ({ name, data: readFileSync(file) }));
   const key = createHash('sha256').update(packages).update(init).update(MODULES.join()).update(XEN_TOOLS.join())
+    .update(XENSTORE_TOOLS.join()).update(Buffer.concat(scripts.map((x) => x.data)))
     .update(readFileSync(fileURLToPath(import.meta.url))).digest('hex').slice(0, 16);
   const kernel = kernelImage(root, arch);
   const cached = join(BUILD, 'dom0', `initramfs-${arch}-${key}.cpio`);
@@ -115,17 +132,20 @@ export function assembleDom0(arch: Dom0Arch): Dom0 {
 
   const files = toolstackFiles(root, arch);
   const modules = moduleDir(root);
-  const moduleNames = MODULES.map((m) => m.slice(m.lastIndexOf('/') + 1));
+  const builtin = existsSync(join(modules, '..', 'modules.builtin')) ? readFileSync(join(modules, '..', 'modules.builtin'), 'utf8') : '';
+  const wanted = MODULES.filter((m) => existsSync(join(modules, m)) || !builtin.split('\n').includes(`kernel/${m}`));
+  const moduleNames = wanted.map((m) => m.slice(m.lastIndexOf('/') + 1));
   const filePaths = [...files.keys()];
   const entries: CpioEntry[] = [
-    ...parentDirs([...filePaths, 'lib/modules/x', 'etc/nymote/x', 'usr/lib/xen-4.17/bin/x']).map((d): CpioEntry => ({ kind: 'dir', path: d })),
+    ...parentDirs([...filePaths, 'lib/modules/x', 'etc/nymote/x', 'etc/xen/scripts/x', 'usr/lib/xen-4.17/bin/x']).map((d): CpioEntry => ({ kind: 'dir', path: d })),
     { kind: 'file', path: 'init', data: init, mode: 0o755 },
+    ...scripts.map((x): CpioEntry => ({ kind: 'file', path: `etc/xen/scripts/${x.name}`, data: x.data, mode: 0o755 })),
     { kind: 'file', path: 'etc/nymote/modules', data: Buffer.from(moduleNames.join('\n') + '\n') },
     ...filePaths.map((p): CpioEntry => {
       const onDisk = files.get(p)!;
       return { kind: 'file', path: p, data: readFileSync(onDisk), mode: statSync(onDisk).mode & 0o777 };
     }),
-    ...MODULES.map((m, i): CpioEntry => {
+    ...wanted.map((m, i): CpioEntry => {
       const file = join(modules, m);
       if (!existsSync(file)) throw new UserError(`dom0-${arch}: kernel module ${m} is missing from ${modules}`);
       return { kind: 'file', path: `lib/modules/${moduleNames[i]}`, data: readFileSync(file) };
@@ -142,11 +162,18 @@ export function assembleDom0(arch: Dom0Arch): Dom0 {
   return { kernel, initramfs: cached, packages };
 }
 
-/** The per-boot archive: the guest kernel and its xl configuration under /guest. */
-export function guestArchive(guestKernel: Uint8Array, xlConfigText: string): Buffer {
+/**
+ * The per-boot archive: the guest kernel and its xl configuration under
+ * /guest, and, where the guest's console is not its PV ring (ARM's vuart),
+ * the name of the xenconsoled log /init relays (guest/console-log).
+ */
+export function guestArchive(guestKernel: Uint8Array, xlConfigText: string, consoleLog?: string, dom0Script?: string): Buffer {
   return writeCpio([
     { kind: 'dir', path: 'guest' },
+    // run by /init in dom0 once the guest started (a HIL run's actions on it)
+    ...(dom0Script ? [{ kind: 'file', path: 'guest/dom0-script', data: Buffer.from(dom0Script), mode: 0o755 } as CpioEntry] : []),
     { kind: 'file', path: 'guest/kernel', data: guestKernel },
     { kind: 'file', path: 'guest/guest.cfg', data: Buffer.from(xlConfigText) },
+    ...(consoleLog ? [{ kind: 'file', path: 'guest/console-log', data: Buffer.from(consoleLog + '\n') } as CpioEntry] : []),
   ], 1_000_000);
 }

@@ -16,7 +16,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /etc/xen
 mount -t devpts devpts /dev/pts   # xenconsoled gives every guest console a pty
-: > /etc/xen/xl.conf
+# A vif added by hand (xl network-attach) gets our bridge and hotplug script too.
+printf 'vif.default.bridge="xenbr0"\nvif.default.script="/etc/xen/scripts/nymote-vif"\n' > /etc/xen/xl.conf
 for m in $(cat /etc/nymote/modules); do insmod "/lib/modules/$m" || fail "insmod $m"; done
 mount -t xenfs xenfs /proc/xen || fail "mounting xenfs"
 mkdir -p /var/run/xen /var/run/xenstored /var/lib/xen /var/lib/xenstored /var/log/xen/console /var/lock
@@ -24,11 +25,23 @@ mkdir -p /var/run/xen /var/run/xenstored /var/lib/xen /var/lib/xenstored /var/lo
 xenstored --pid-file=/var/run/xenstored.pid || fail "xenstored"
 xen-init-dom0 > /tmp/xen-init-dom0.log 2>&1 || { cat /tmp/xen-init-dom0.log > /dev/console; fail "xen-init-dom0"; }
 xenconsoled --log=guest --log-dir=/var/log/xen/console || fail "xenconsoled"
+# The machine's NICs on one bridge with the guests' vifs (the vif hotplug
+# script adds each vif): dom0 forwards frames and has no address of its own.
+brctl addbr xenbr0 || fail "creating the bridge"
+for nic in /sys/class/net/*; do
+  nic="${nic##*/}"
+  case "$nic" in lo|xenbr0) continue ;; esac
+  ip link set "$nic" up && brctl addif xenbr0 "$nic" || fail "bridging $nic"
+done
+ip link set xenbr0 up
 say "ready after $(cut -d' ' -f1 /proc/uptime) s"
 
 xl create /guest/guest.cfg > /tmp/xl-create.log 2>&1 || { cat /tmp/xl-create.log > /dev/console; fail "xl create"; }
 say "guest started after $(cut -d' ' -f1 /proc/uptime) s"
-log=/var/log/xen/console/guest-nymote.log
+# A HIL run may act on the running guest from dom0 (xl network-detach, ...).
+[ -x /guest/dom0-script ] && { /guest/dom0-script 2>&1 | sed 's/^/nymote-dom0: script: /' > /dev/console & }
+# The guest's console log: its PV ring's, unless the boot names another (ARM: the vuart's).
+log="/var/log/xen/console/$(cat /guest/console-log 2>/dev/null || echo guest-nymote.log)"
 while [ ! -e "$log" ]; do usleep 20000; done
 # Relays the log line by line until the end marker this script appends once
 # the domain is gone, so no line is lost however slowly dom0 runs.

@@ -42,6 +42,8 @@ class NetfrontLink {
   private channel: EventChannel | null = null;
   private device: XenbusDevice | null = null;
   private connecting = false;
+  /** Holding the xenstore connection (so the event loop) while the link is down. */
+  private holding = false;
   private readonly queue: Waiting[] = [];
   private readonly inFlight: { [handle: number]: Waiting } = {};
   private listener: ((frame: Uint8Array) => void) | null = null;
@@ -101,12 +103,15 @@ class NetfrontLink {
     const rxCopy = await this.xs.client.read(device.backend + '/feature-rx-copy').catch(function () { return '0'; });
     if (rxCopy !== '1') throw new DeviceError(this.name, 'the backend cannot copy into our RX pages (no feature-rx-copy)');
     console.log(this.name + ': connected to ' + device.backend);
+    if (this.holding) { this.holding = false; this.xs.release(); }
     if (this.core && this.core.fillRx() && this.channel) this.channel.notify();
     this.pump();
   }
 
   private teardown(why: string): void {
     console.log(this.name + ': link down: ' + why);
+    // A NIC keeps its program alive like a plugged one: wait for the vif to come back.
+    if (!this.holding) { this.holding = true; this.xs.hold(); }
     const core = this.core;
     this.core = null;
     if (core) {

@@ -43,6 +43,8 @@ interface NymoteXenNatives {
   grantAccess(domid: number, page: ArrayBuffer | Uint8Array, readOnly: boolean): number;
   /** Ends a grant: false while the other domain still maps the page (try again later). */
   grantEnd(ref: number): boolean;
+  /** A full memory barrier: orders our reads and writes of a shared page against the other domain's CPU. */
+  fence(): void;
   /** This domain's xenstore ring, when it has one (an xl domU; not dom0less, not the fast x86 dom0). */
   readonly xenstore?: { readonly page: ArrayBuffer; readonly port: number };
 }

@@ -77,6 +77,13 @@ static duk_ret_t grant_end(duk_context *ctx) {
 	return 1;
 }
 
+/* Orders our accesses to shared pages against the other domain's CPU. */
+static duk_ret_t fence(duk_context *ctx) {
+	(void)ctx;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
 static const duk_function_list_entry xen_natives[] = {
 	{"evtchnAllocUnbound", evtchn_alloc_unbound, 1},
 	{"evtchnBindInterdomain", evtchn_bind_interdomain, 2},
@@ -85,6 +92,7 @@ static const duk_function_list_entry xen_natives[] = {
 	{"evtchnClose", evtchn_close, 1},
 	{"grantAccess", grant_access, 3},
 	{"grantEnd", grant_end, 1},
+	{"fence", fence, 0},
 	{NULL, NULL, 0},
 };
 

@@ -18,19 +18,32 @@ class FakeGrants implements PageGranter {
   }
 }
 
-function setup(abi: W.BlkifAbi, sectors = 2048, fail?: (r: W.BlkifRequest) => number) {
+function setup(abi: W.BlkifAbi, sectors = 2048, fail?: (r: W.BlkifRequest) => number, indirectSegments = 0) {
   const L = W.blkifLayout(abi);
   const mem = new Uint8Array(4096);
   const grants = new FakeGrants();
-  const bf = new Blkfront({ ring: new FrontRing(new SharedRing(mem, L.entryBytes)), layout: L, granter: grants, sectors });
+  const bf = new Blkfront({ ring: new FrontRing(new SharedRing(mem, L.entryBytes)), layout: L, granter: grants, sectors, indirectSegments });
+  const segmentCounts: number[] = [];
+  /** An indirect request as blkback sees it: its segments read from the indirect pages. */
+  const flatten = (dv: DataView, o: number): W.BlkifRequest => {
+    if (dv.getUint8(o) !== W.BLKIF_OP_INDIRECT) return W.decodeBlkifRequest(L, dv, o);
+    const ind = W.decodeBlkifIndirectRequest(L, dv, o);
+    const segments: W.BlkifSegment[] = [];
+    for (let i = 0; i < ind.nrSegments; i++) {
+      const page = grants.table.get(ind.indirectGrefs[Math.floor(i / W.BLKIF_SEGMENTS_PER_INDIRECT_PAGE)])!;
+      segments.push(W.decodeIndirectSegment(new DataView(page.buffer), i % W.BLKIF_SEGMENTS_PER_INDIRECT_PAGE));
+    }
+    return { operation: ind.indirectOp, handle: ind.handle, idLo: ind.idLo, idHi: ind.idHi, sector: ind.sector, segments };
+  };
   const back = new BackRing(new SharedRing(mem, L.entryBytes));
   const disk = new Uint8Array(sectors * 512);
   const ops: number[] = [];
   /** blkback over an in-memory disk. */
   const serve = () => {
     while (back.unconsumedRequests() > 0) {
-      const r = back.consumeRequest((dv, o) => W.decodeBlkifRequest(L, dv, o));
+      const r = back.consumeRequest(flatten);
       ops.push(r.operation);
+      segmentCounts.push(r.segments.length);
       let status = fail ? fail(r) : W.BLKIF_RSP_OKAY;
       let sector = r.sector;
       if (status === 0) for (const s of r.segments) {
@@ -55,7 +68,7 @@ function setup(abi: W.BlkifAbi, sectors = 2048, fail?: (r: W.BlkifRequest) => nu
     void done;
     return want.map((op) => out.get(op));
   };
-  return { bf, grants, disk, run, ops, back, L };
+  return { bf, grants, disk, run, ops, back, L, segmentCounts };
 }
 
 const bytes = (n: number, seed = 1) => { const b = new Uint8Array(n); for (let i = 0; i < n; i++) b[i] = (i * 13 + seed) & 0xff; return b; };
@@ -158,5 +171,42 @@ describe('blkfront', () => {
     expect(r.ok && out[0].op === r.op && out[0].error === 'closed').toBe(true);
     expect(grants.table.size).toBe(0);
     expect(bf.read(0, new Uint8Array(512))).toEqual({ ok: false, error: 'closed' });
+  });
+});
+
+describe('blkfront indirect requests (feature-max-indirect-segments)', () => {
+  for (const abi of ['x86_64-abi', 'x86_32-abi'] as const) {
+    it(`moves large reads and writes in requests of up to 32 segments (${abi})`, () => {
+      fc.assert(fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 1000 }), (n, lba) => {
+        const t = setup(abi, 2048, undefined, 32);
+        const data = bytes(n * 512, n);
+        const w = t.bf.write(lba, data);
+        const r = new Uint8Array(n * 512);
+        const rd = t.bf.read(lba, r);
+        expect(w.ok && rd.ok).toBe(true);
+        if (!w.ok || !rd.ok) return;
+        expect(t.run([w.op, rd.op]).map((c) => c?.ok)).toEqual([true, true]);
+        expect(r).toEqual(data);
+        expect(t.disk.subarray(lba * 512, lba * 512 + n * 512)).toEqual(data);
+        expect(Math.max(...t.segmentCounts)).toBeLessThanOrEqual(32);
+        if (n * 512 > 11 * 4096) expect(Math.max(...t.segmentCounts)).toBeGreaterThan(11);
+        expect(t.grants.table.size).toBe(0); // data and indirect pages all handed back
+      }), { numRuns: 12 });
+    });
+  }
+
+  it('round-trips the indirect request layout and keeps 11-segment inline requests when indirect is off', () => {
+    const L = W.blkifLayout('x86_64-abi');
+    const dv = new DataView(new ArrayBuffer(112));
+    const req = { indirectOp: W.BLKIF_OP_WRITE, nrSegments: 600, handle: 0x51, idLo: 7, idHi: 0, sector: 2 ** 40 + 3, indirectGrefs: [11, 12] };
+    W.encodeBlkifIndirectRequest(L, dv, 0, req);
+    expect(dv.getUint8(0)).toBe(W.BLKIF_OP_INDIRECT);
+    expect(dv.getUint32(28, true)).toBe(11); // indirect_grefs after the u16 handle and its pad
+    expect(W.decodeBlkifIndirectRequest(L, dv, 0)).toEqual(req);
+    const t = setup('x86_64-abi', 2048);
+    const w = t.bf.write(0, bytes(100 * 512));
+    expect(w.ok).toBe(true);
+    if (w.ok) t.run([w.op]);
+    expect(Math.max(...t.segmentCounts)).toBe(11);
   });
 });

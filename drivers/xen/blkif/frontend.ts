@@ -1,7 +1,9 @@
 /*
  * Pure blkfront core: maps read(lba, buf) / write(lba, buf) / flush() onto blkif requests of
- * at most 11 segments (4 KiB granted pages, 512-byte sector ranges), queues what the ring
- * cannot take yet, and completes each operation once all its requests are answered.
+ * at most 11 segments (4 KiB granted pages, 512-byte sector ranges), or, where the backend
+ * offers indirect descriptors, of up to `indirectSegments` segments listed in granted
+ * indirect pages; queues what the ring cannot take yet, and completes each operation once
+ * all its requests are answered.
  * Errors are values; backend input never throws. The adapter owns grants, the event
  * channel and promises: it calls kick() (notify if true) after submitting and poll() on events.
  */
@@ -17,8 +19,12 @@ import {
   BLKIF_RSP_EOPNOTSUPP,
   BLKIF_RSP_OKAY,
   BLKIF_SECTOR_BYTES,
+  BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
+  BLKIF_SEGMENTS_PER_INDIRECT_PAGE,
   decodeBlkifResponse,
+  encodeBlkifIndirectRequest,
   encodeBlkifRequest,
+  encodeIndirectSegment,
   type BlkifLayout,
   type BlkifSegment,
 } from './wire';
@@ -41,13 +47,19 @@ export interface BlkfrontOptions {
   flush?: 'flush' | 'barrier' | 'none';
   /** Segments per request, 1..11 (default 11). */
   maxSegments?: number;
+  /**
+   * Segments per indirect request (BLKIF_OP_INDIRECT), from the backend's
+   * feature-max-indirect-segments; 0 or absent: no indirect requests.
+   */
+  indirectSegments?: number;
 }
 
 export interface BlkfrontStats { requests: number; errors: number; malformed: number }
 
 interface Op { remaining: number; status: number; buf: Uint8Array | null }
 interface Req { op: number; operation: number; sector: number; buf: Uint8Array | null; bufOff: number; bytes: number }
-interface InFlight { req: Req; pages: GrantedPage[] }
+/** pages: the data pages in order; indirect: the pages listing them (indirect requests only). */
+interface InFlight { req: Req; pages: GrantedPage[]; indirect: GrantedPage[] }
 
 export class Blkfront {
   readonly stats: BlkfrontStats = { requests: 0, errors: 0, malformed: 0 };
@@ -59,6 +71,7 @@ export class Blkfront {
   private readonly sectors: number;
   private readonly flushMode: 'flush' | 'barrier' | 'none';
   private readonly maxSeg: number;
+  private readonly indirectSeg: number;
   private readonly queue: Req[] = [];
   private readonly slots: (InFlight | null)[] = [];
   private readonly freeIds: number[] = [];
@@ -77,6 +90,10 @@ export class Blkfront {
     this.flushMode = o.flush ?? 'flush';
     const m = o.maxSegments ?? BLKIF_MAX_SEGMENTS_PER_REQUEST;
     this.maxSeg = m < 1 ? 1 : m > BLKIF_MAX_SEGMENTS_PER_REQUEST ? BLKIF_MAX_SEGMENTS_PER_REQUEST : m;
+    const most = BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST * BLKIF_SEGMENTS_PER_INDIRECT_PAGE;
+    const ind = Math.floor(o.indirectSegments ?? 0);
+    // Below 12 segments an indirect request gains nothing over an inline one.
+    this.indirectSeg = ind > BLKIF_MAX_SEGMENTS_PER_REQUEST ? (ind > most ? most : ind) : 0;
     if (this.sectorSize < BLKIF_SECTOR_BYTES || this.sectorSize % BLKIF_SECTOR_BYTES !== 0 || this.sectorSize > XEN_PAGE_SIZE) {
       throw new RangeError('sector size must be a multiple of 512 up to 4096');
     }
@@ -117,7 +134,7 @@ export class Blkfront {
     }
     if (this.sectors >= 0 && lba + count > this.sectors) return { ok: false, error: 'range' };
     const op = this.newOp(operation === BLKIF_OP_READ ? buf : null);
-    const perReq = this.maxSeg * XEN_PAGE_SIZE;
+    const perReq = (this.indirectSeg || this.maxSeg) * XEN_PAGE_SIZE;
     const base = lba * (this.sectorSize / BLKIF_SECTOR_BYTES);
     let n = 0;
     for (let off = 0; off < buf.length; off += perReq) {
@@ -154,18 +171,11 @@ export class Blkfront {
     while (this.queue.length > 0 && !this.ring.full() && this.freeIds.length > 0) {
       const req = this.queue[0];
       const npages = Math.ceil(req.bytes / XEN_PAGE_SIZE);
-      const pages: GrantedPage[] = [];
-      let short = false;
-      for (let i = 0; i < npages; i++) {
-        const p = this.granter.alloc(req.operation === BLKIF_OP_READ ? 'rw' : 'ro');
-        if (p === null) {
-          short = true;
-          break;
-        }
-        pages.push(p);
-      }
-      if (short) {
-        for (let i = 0; i < pages.length; i++) this.granter.free(pages[i]);
+      const nindirect = npages > BLKIF_MAX_SEGMENTS_PER_REQUEST ? Math.ceil(npages / BLKIF_SEGMENTS_PER_INDIRECT_PAGE) : 0;
+      const pages = this.allocPages(npages, req.operation === BLKIF_OP_READ ? 'rw' : 'ro');
+      const indirect = pages === null ? null : this.allocPages(nindirect, 'ro');
+      if (pages === null || indirect === null) {
+        if (pages !== null) this.freePages(pages);
         break;
       }
       this.queue.shift();
@@ -179,14 +189,43 @@ export class Blkfront {
         segments.push({ gref: pages[i].gref, firstSect: 0, lastSect: len / BLKIF_SECTOR_BYTES - 1 });
       }
       const id = this.freeIds.pop() as number;
-      this.slots[id] = { req, pages };
+      this.slots[id] = { req, pages, indirect };
       const L = this.L;
-      const wire = { operation: req.operation, handle: this.handle, idLo: id, idHi: 0, sector: req.sector, segments };
-      this.ring.produceRequest((dv, o) => encodeBlkifRequest(L, dv, o, wire));
+      if (indirect.length > 0) {
+        for (let i = 0; i < segments.length; i++) {
+          const page = indirect[Math.floor(i / BLKIF_SEGMENTS_PER_INDIRECT_PAGE)].data;
+          encodeIndirectSegment(new DataView(page.buffer, page.byteOffset, XEN_PAGE_SIZE), i % BLKIF_SEGMENTS_PER_INDIRECT_PAGE, segments[i]);
+        }
+        const grefs: number[] = [];
+        for (let i = 0; i < indirect.length; i++) grefs.push(indirect[i].gref);
+        const wire = { indirectOp: req.operation, nrSegments: segments.length, handle: this.handle, idLo: id, idHi: 0, sector: req.sector, indirectGrefs: grefs };
+        this.ring.produceRequest((dv, o) => encodeBlkifIndirectRequest(L, dv, o, wire));
+      } else {
+        const wire = { operation: req.operation, handle: this.handle, idLo: id, idHi: 0, sector: req.sector, segments };
+        this.ring.produceRequest((dv, o) => encodeBlkifRequest(L, dv, o, wire));
+      }
       this.stats.requests++;
       produced++;
     }
     return produced > 0 ? this.ring.pushRequestsAndCheckNotify() : false;
+  }
+
+  /** `count` pages of one access, or none (all handed back) when the granter runs short. */
+  private allocPages(count: number, access: 'ro' | 'rw'): GrantedPage[] | null {
+    const pages: GrantedPage[] = [];
+    for (let i = 0; i < count; i++) {
+      const p = this.granter.alloc(access);
+      if (p === null) {
+        this.freePages(pages);
+        return null;
+      }
+      pages.push(p);
+    }
+    return pages;
+  }
+
+  private freePages(pages: GrantedPage[]): void {
+    for (let i = 0; i < pages.length; i++) this.granter.free(pages[i]);
   }
 
   /** Consume responses; completed operations come back (plus any that completed without I/O). */
@@ -217,7 +256,8 @@ export class Blkfront {
           this.stats.errors++;
           if (op.status === BLKIF_RSP_OKAY) op.status = r.status;
         }
-        for (let k = 0; k < slot.pages.length; k++) this.granter.free(slot.pages[k]);
+        this.freePages(slot.pages);
+        this.freePages(slot.indirect);
         if (--op.remaining === 0) this.finish(req.op, op.status);
       }
       this.ring.consume(n);
@@ -235,7 +275,8 @@ export class Blkfront {
       if (s === null) continue;
       this.slots[id] = null;
       this.freeIds.push(id);
-      for (let k = 0; k < s.pages.length; k++) this.granter.free(s.pages[k]);
+      this.freePages(s.pages);
+      this.freePages(s.indirect);
     }
     this.queue.length = 0;
     const out = this.ready.splice(0, this.ready.length);

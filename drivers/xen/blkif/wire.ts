@@ -114,6 +114,76 @@ export function decodeBlkifRequest(L: BlkifLayout, dv: DataView, off: number): B
   };
 }
 
+/*
+ * BLKIF_OP_INDIRECT (blkif.h, feature-max-indirect-segments): the request
+ * names up to 8 granted pages of segment descriptors instead of carrying 11
+ * segments inline, so one request moves up to 256 (or more) pages.
+ */
+export const BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST = 8;
+/** Segment descriptors per indirect page: { gref u32, first_sect u8, last_sect u8, pad u16 }. */
+export const BLKIF_SEGMENTS_PER_INDIRECT_PAGE = 512;
+
+export interface BlkifIndirectRequest {
+  indirectOp: number;
+  nrSegments: number;
+  handle: number;
+  idLo: number;
+  idHi: number;
+  sector: number;
+  indirectGrefs: number[];
+}
+
+/** Where the indirect request's fields sit: after the u64 id, as in the inline request. */
+function indirectOffsets(L: BlkifLayout): { sector: number; handle: number; grefs: number } {
+  return { sector: L.sectorOff, handle: L.sectorOff + 8, grefs: L.sectorOff + 12 };
+}
+
+export function encodeBlkifIndirectRequest(L: BlkifLayout, dv: DataView, off: number, r: BlkifIndirectRequest): void {
+  const o = indirectOffsets(L);
+  dv.setUint8(off, BLKIF_OP_INDIRECT);
+  dv.setUint8(off + 1, r.indirectOp & 0xff);
+  dv.setUint16(off + 2, r.nrSegments & 0xffff, LE);
+  dv.setUint32(off + L.idOff, r.idLo >>> 0, LE);
+  dv.setUint32(off + L.idOff + 4, r.idHi >>> 0, LE);
+  setU64(dv, off + o.sector, r.sector);
+  dv.setUint16(off + o.handle, r.handle & 0xffff, LE);
+  const n = r.indirectGrefs.length > BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST ? BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST : r.indirectGrefs.length;
+  for (let i = 0; i < n; i++) dv.setUint32(off + o.grefs + i * 4, r.indirectGrefs[i] >>> 0, LE);
+}
+
+/** Decodes an indirect request (operation BLKIF_OP_INDIRECT); the page count follows nr_segments, clamped to 8. */
+export function decodeBlkifIndirectRequest(L: BlkifLayout, dv: DataView, off: number): BlkifIndirectRequest {
+  const o = indirectOffsets(L);
+  const nrSegments = dv.getUint16(off + 2, LE);
+  let pages = Math.ceil(nrSegments / BLKIF_SEGMENTS_PER_INDIRECT_PAGE);
+  if (pages > BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST) pages = BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST;
+  const indirectGrefs: number[] = [];
+  for (let i = 0; i < pages; i++) indirectGrefs.push(dv.getUint32(off + o.grefs + i * 4, LE));
+  return {
+    indirectOp: dv.getUint8(off + 1),
+    nrSegments,
+    handle: dv.getUint16(off + o.handle, LE),
+    idLo: dv.getUint32(off + L.idOff, LE),
+    idHi: dv.getUint32(off + L.idOff + 4, LE),
+    sector: getU64(dv, off + o.sector),
+    indirectGrefs,
+  };
+}
+
+/** Writes segment descriptor `index` into an indirect page. */
+export function encodeIndirectSegment(page: DataView, index: number, s: BlkifSegment): void {
+  const o = index * 8;
+  page.setUint32(o, s.gref >>> 0, LE);
+  page.setUint8(o + 4, s.firstSect & 0xff);
+  page.setUint8(o + 5, s.lastSect & 0xff);
+  page.setUint16(o + 6, 0, LE);
+}
+
+export function decodeIndirectSegment(page: DataView, index: number): BlkifSegment {
+  const o = index * 8;
+  return { gref: page.getUint32(o, LE), firstSect: page.getUint8(o + 4), lastSect: page.getUint8(o + 5) };
+}
+
 export function encodeBlkifResponse(L: BlkifLayout, dv: DataView, off: number, r: BlkifResponse): void {
   dv.setUint32(off, r.idLo >>> 0, LE);
   dv.setUint32(off + 4, r.idHi >>> 0, LE);

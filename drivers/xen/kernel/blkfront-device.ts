@@ -1,8 +1,10 @@
 /*
  * A BlockDevice over Xen's blkfront (`disk` in the xl config): the pure
- * Blkfront core on one granted ring page and one event channel. Data is
- * copied through granted pages (11 per request); flush() maps to the
- * backend's cache flush or barrier, whichever it offers.
+ * Blkfront core on granted ring pages (a multi-page ring where the backend
+ * offers max-ring-page-order) and one event channel. Data is copied through
+ * granted pages, 11 per request, or up to MAX_INDIRECT_SEGMENTS where the
+ * backend offers indirect descriptors; flush() maps to the backend's cache
+ * flush or barrier, whichever it offers.
  */
 import { DeviceError, type BlockDevice, type DriverFactory } from '../../interfaces';
 import { Blkfront, type BlkCompletion } from '../blkif/frontend';
@@ -14,7 +16,11 @@ import { connectFrontend, listDevices, readDevice, type XenbusDevice } from './x
 
 /** info bit: the backend exports the disk read-only (public/io/blkif.h VDISK_READONLY). */
 const VDISK_READONLY = 4;
-const PAGES_PER_DIRECTION = 96;
+/** 32 pages (128 KiB) per indirect request. */
+const MAX_INDIRECT_SEGMENTS = 32;
+/** Up to 4 ring pages (128 requests in flight). */
+const MAX_RING_PAGE_ORDER = 2;
+const PAGES_PER_DIRECTION = 4 * MAX_INDIRECT_SEGMENTS;
 
 interface Op { resolve(): void; reject(e: Error): void }
 
@@ -42,12 +48,12 @@ export const createBlkfront: DriverFactory<BlockDevice> = function (name) {
   }
   const abi = abiOf(xen);
   const layout = blkifLayout(abi);
-  const ringPage = new Uint8Array(__kernel.pages(1));
+  const ringPages = new Uint8Array(__kernel.pages(1 << MAX_RING_PAGE_ORDER));
   let ring: FrontRing | null = null;
   let core: Blkfront | null = null;
   let channel: EventChannel | null = null;
   let granter: KernelGranter | null = null;
-  let ringRef = -1;
+  let ringRefs: number[] = [];
   let info = { sectorSize: BLKIF_SECTOR_BYTES, sectors: 0, readOnly: false };
   const ops: { [op: number]: Op } = {};
   let outstanding = 0;
@@ -81,7 +87,8 @@ export const createBlkfront: DriverFactory<BlockDevice> = function (name) {
     if (c) complete(c.teardown());
     if (channel) { channel.close(); channel = null; }
     if (granter) granter.close();
-    if (ringRef >= 0) { try { xen.grantEnd(ringRef); } catch (e) { /* ended */ } ringRef = -1; }
+    for (let i = 0; i < ringRefs.length; i++) { try { xen.grantEnd(ringRefs[i]); } catch (e) { /* ended */ } }
+    ringRefs = [];
   }
 
   function submit(start: (c: Blkfront) => { ok: true; op: number } | { ok: false; error: string }, what: string): Promise<void> {
@@ -104,12 +111,21 @@ export const createBlkfront: DriverFactory<BlockDevice> = function (name) {
     await connectFrontend(xs, device, {
       publishedState: XenbusState.Initialised,
       publish: async function (tx) {
-        ring = new FrontRing(new SharedRing(ringPage, layout.entryBytes));
-        ringRef = xen.grantAccess(device.backendId, ringPage, false);
+        const offered = await readNumber(xs, device.backend + '/max-ring-page-order', 0);
+        const order = offered < MAX_RING_PAGE_ORDER ? offered : MAX_RING_PAGE_ORDER;
+        const pages: Uint8Array[] = [];
+        for (let i = 0; i < 1 << order; i++) pages.push(ringPages.subarray(i * 4096, (i + 1) * 4096));
+        ring = new FrontRing(new SharedRing(pages, layout.entryBytes), true, xen.fence);
+        ringRefs = pages.map(function (page) { return xen.grantAccess(device.backendId, page, false); });
         channel = allocEventChannel(xen, device.backendId, onEvent);
         channel.registration.unref();
         const p = device.path + '/';
-        await tx.write(p + 'ring-ref', String(ringRef));
+        if (order === 0) {
+          await tx.write(p + 'ring-ref', String(ringRefs[0]));
+        } else {
+          await tx.write(p + 'ring-page-order', String(order));
+          for (let i = 0; i < ringRefs.length; i++) await tx.write(p + 'ring-ref' + i, String(ringRefs[i]));
+        }
         await tx.write(p + 'event-channel', String(channel.port));
         await tx.write(p + 'protocol', abi);
         // The core is made once the backend says how big the disk is.
@@ -122,12 +138,15 @@ export const createBlkfront: DriverFactory<BlockDevice> = function (name) {
         const flags = await readNumber(xs, b + 'info', 0);
         const flushCache = (await readNumber(xs, b + 'feature-flush-cache', 0)) === 1;
         const barrier = (await readNumber(xs, b + 'feature-barrier', 0)) === 1;
+        const indirect = await readNumber(xs, b + 'feature-max-indirect-segments', 0);
         info = { sectorSize, sectors: Math.floor(sectors512 * BLKIF_SECTOR_BYTES / sectorSize), readOnly: (flags & VDISK_READONLY) !== 0 };
         core = new Blkfront({
           ring: ring as FrontRing, layout, granter: granter as KernelGranter,
           sectorSize, sectors: info.sectors, flush: flushCache ? 'flush' : barrier ? 'barrier' : 'none',
+          indirectSegments: indirect < MAX_INDIRECT_SEGMENTS ? indirect : MAX_INDIRECT_SEGMENTS,
         });
-        console.log(name + ': ' + device.backend + ': ' + info.sectors + ' sectors of ' + sectorSize + ' bytes' + (info.readOnly ? ', read-only' : ''));
+        console.log(name + ': ' + device.backend + ': ' + info.sectors + ' sectors of ' + sectorSize + ' bytes' + (info.readOnly ? ', read-only' : '') +
+          ', ' + (ring as FrontRing).size + '-slot ring' + (indirect > 0 ? ', indirect segments' : ''));
       },
       teardown: teardown,
       log: function (m) { console.log(name + ': ' + m); },

@@ -132,7 +132,11 @@ export function xenstore(device: string): XenstoreConnection {
   const ring = xen.xenstore;
   if (!ring) throw new DeviceError(device, 'this domain has no xenstore (dom0less, or our kernel is dom0): PV devices need a Linux dom0 (nymote boot --full)');
   let channel: EventChannel | null = null;
-  const transport = createRingTransport(new Uint8Array(ring.page), { notify: function () { xen.evtchnSend(ring.port); } });
+  const fence = xen.fence;
+  const transport = createRingTransport(new Uint8Array(ring.page), {
+    notify: function () { xen.evtchnSend(ring.port); },
+    barriers: { rmb: fence, wmb: fence, mb: fence },
+  });
   channel = bindPort(xen, ring.port, function () { transport.onEvent(); }, false);
   const events = channel.registration;
   events.unref();

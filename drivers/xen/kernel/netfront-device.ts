@@ -8,6 +8,7 @@
  */
 import { DeviceError, type DriverFactory, type Netif } from '../../interfaces';
 import { Netfront } from '../netif/frontend';
+import { completePartialChecksum } from '../netif/partial-checksum';
 import { NETIF_RX_ENTRY_BYTES, NETIF_TX_ENTRY_BYTES, NETRXF_csum_blank } from '../netif/wire';
 import { FrontRing, SharedRing } from '../ring/shared-ring';
 import { XenbusState } from '../ring/xenbus-state';
@@ -47,7 +48,7 @@ class NetfrontLink {
   private readonly queue: Waiting[] = [];
   private readonly inFlight: { [handle: number]: Waiting } = {};
   private listener: ((frame: Uint8Array) => void) | null = null;
-  /** Frames the backend marked csum_blank although we asked it not to. */
+  /** Frames the backend marked csum_blank although we asked it not to (their checksums finished here). */
   csumBlank = 0;
 
   constructor(private readonly name: string, private readonly xen: NymoteXenNatives, private readonly xs: XenstoreConnection, mac: Uint8Array, backendId: number) {
@@ -78,8 +79,8 @@ class NetfrontLink {
   private async publish(tx: XenstoreTx, device: XenbusDevice): Promise<void> {
     const xen = this.xen;
     this.granter.domid = device.backendId;
-    const txRing = new FrontRing(new SharedRing(this.txPage, NETIF_TX_ENTRY_BYTES));
-    const rxRing = new FrontRing(new SharedRing(this.rxPage, NETIF_RX_ENTRY_BYTES));
+    const txRing = new FrontRing(new SharedRing(this.txPage, NETIF_TX_ENTRY_BYTES), true, xen.fence);
+    const rxRing = new FrontRing(new SharedRing(this.rxPage, NETIF_RX_ENTRY_BYTES), true, xen.fence);
     const txRef = xen.grantAccess(device.backendId, this.txPage, false);
     const rxRef = xen.grantAccess(device.backendId, this.rxPage, false);
     this.ringRefs = [txRef, rxRef];
@@ -146,7 +147,10 @@ class NetfrontLink {
     const frames = core.pollRx();
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
-      if (f.flags & NETRXF_csum_blank) this.csumBlank++;
+      if (f.flags & NETRXF_csum_blank) {
+        this.csumBlank++;
+        completePartialChecksum(f.data);
+      }
       try {
         if (this.listener) this.listener(f.data);
       } finally {

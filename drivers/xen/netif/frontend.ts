@@ -276,7 +276,7 @@ export class Netfront {
         if (!c.complete) {
           // Nothing more can arrive if every posted buffer is answered, or the chain is too long.
           if (avail < this.rx.outstanding() && c.slots <= this.maxSlots) {
-            this.rx.sring.rspEvent = (this.rx.rspCons + avail + 1) >>> 0;
+            this.rx.armResponseEvent(avail + 1);
             waitingAt = avail;
             break;
           }

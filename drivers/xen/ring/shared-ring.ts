@@ -163,13 +163,24 @@ export class SharedRing {
 }
 
 /** Front end: produces requests, consumes responses. */
+/** A full memory barrier between our accesses to the shared page (the kernel's; none in tests). */
+export type Fence = () => void;
+const NO_FENCE: Fence = function () { /* one thread, one memory */ };
+
 export class FrontRing {
   readonly sring: SharedRing;
   reqProdPvt = 0;
   rspCons = 0;
+  private readonly fence: Fence;
 
-  constructor(sring: SharedRing, init = true) {
+  /**
+   * `fence` orders our reads and writes of the page against the backend's
+   * on another CPU (ring.h's wmb/rmb/mb); x86 keeps stores in order, ARM
+   * does not.
+   */
+  constructor(sring: SharedRing, init = true, fence: Fence = NO_FENCE) {
     this.sring = sring;
+    this.fence = fence;
     if (init) sring.init();
   }
 
@@ -194,7 +205,9 @@ export class FrontRing {
   pushRequestsAndCheckNotify(): boolean {
     const old = this.sring.reqProd;
     const nw = this.reqProdPvt;
-    this.sring.reqProd = nw; // (a write barrier precedes this in C; JS stores are in order)
+    this.fence(); // the requests before the index that publishes them
+    this.sring.reqProd = nw;
+    this.fence(); // the index before reading when the backend wants to hear of it
     return sub32(nw, this.sring.reqEvent) < sub32(nw, old);
   }
 
@@ -204,6 +217,7 @@ export class FrontRing {
    */
   unconsumedResponses(): number {
     const n = sub32(this.sring.rspProd, this.rspCons);
+    this.fence(); // the index before the responses it covers
     const o = this.outstanding();
     return n > o ? o : n;
   }
@@ -218,10 +232,17 @@ export class FrontRing {
     this.rspCons = (this.rspCons + n) >>> 0;
   }
 
+  /** Asks for an event when the response `ahead` slots past rsp_cons arrives (1 = the next). */
+  armResponseEvent(ahead: number): void {
+    this.sring.rspEvent = (this.rspCons + ahead) >>> 0;
+    this.fence();
+  }
+
   /** RING_FINAL_CHECK_FOR_RESPONSES: true if more work; otherwise arms rsp_event and rechecks. */
   finalCheckForResponses(): boolean {
     if (this.unconsumedResponses() > 0) return true;
     this.sring.rspEvent = (this.rspCons + 1) >>> 0;
+    this.fence(); // the event index before looking again
     return this.unconsumedResponses() > 0;
   }
 }

@@ -108,6 +108,7 @@ void nymote_heap_stats(struct nymote_heap_stats *out);
  *   grantAccess(domid, page, readOnly) -> grant ref; page: a buffer starting on a page
  *   grantEnd(ref) -> true when ended, false while the other domain still maps it
  *   xenstore                          { page: ArrayBuffer (the ring), port } or absent
+ *   fence()                           a full memory barrier (shared rings; ARM reorders)
  */
 
 /* ------------------------------------------------------------------------ */

@@ -1,4 +1,4 @@
-/* The DNS core's public API: wire codec, names, rdata, presentation format, zone files. */
+/* The DNS core's public API: wire codec, names, rdata, presentation format, zone files, the authoritative server. */
 export { CLASS, OPCODE, RCODE, RRTYPE, classFromText, classToText, typeFromText, typeToText } from './constants';
 export { DnsFormatError, DnsSyntaxError, ZoneError } from './errors';
 export {
@@ -11,3 +11,7 @@ export { decodeHeader, decodeMessage, encodeMessage, type DnsMessage, type Encod
 export { formatRdata, formatRecord, parseRdata, type RdataToken } from './rdata-text';
 export { parseZone, type Zone, type ZoneOptions } from './zone';
 export { type SourceLine } from './zone-check';
+export { createAuthority, type Authority, type Resolution } from './authority';
+export { createResponder, type QueryContext, type Responder, type ResponderOptions } from './responder';
+export { serveDns, type DnsServer, type DnsServerOptions } from './server';
+export { indexZone, type ZoneIndex } from './zone-index';

@@ -11,7 +11,7 @@ import { Blkfront, type BlkCompletion } from '../blkif/frontend';
 import { BLKIF_SECTOR_BYTES, blkifLayout, type BlkifAbi } from '../blkif/wire';
 import { FrontRing, SharedRing } from '../ring/shared-ring';
 import { XenbusState } from '../ring/xenbus-state';
-import { KernelGranter, allocEventChannel, withXenstore, xenNatives, xenstore, type EventChannel, type XenstoreConnection } from './glue';
+import { KernelGranter, allocEventChannel, openPvDevice, type EventChannel, type XenstoreConnection } from './glue';
 import { connectFrontend, listDevices, readDevice, type XenbusDevice } from './xenbus';
 
 /** info bit: the backend exports the disk read-only (public/io/blkif.h VDISK_READONLY). */
@@ -38,14 +38,10 @@ async function readNumber(xs: XenstoreConnection, path: string, fallback: number
 }
 
 export const createBlkfront: DriverFactory<BlockDevice> = function (name) {
-  let xen: NymoteXenNatives;
-  let xs: XenstoreConnection;
-  try {
-    xen = xenNatives(name);
-    xs = xenstore(name);
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  return openPvDevice(name, function (xen, xs) { return openBlkfront(name, xen, xs); });
+};
+
+async function openBlkfront(name: string, xen: NymoteXenNatives, xs: XenstoreConnection): Promise<BlockDevice> {
   const abi = abiOf(xen);
   const layout = blkifLayout(abi);
   const ringPages = new Uint8Array(__kernel.pages(1 << MAX_RING_PAGE_ORDER));
@@ -103,65 +99,63 @@ export const createBlkfront: DriverFactory<BlockDevice> = function (name) {
     });
   }
 
-  return withXenstore(xs, async function () {
-    const ids = await listDevices(xs, 'vbd');
-    if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no disk (xl config: disk = [...])');
-    const device = await readDevice(xs, 'vbd', ids[0]);
-    granter = new KernelGranter(xen, device.backendId, { ro: PAGES_PER_DIRECTION, rw: PAGES_PER_DIRECTION });
-    await connectFrontend(xs, device, {
-      publishedState: XenbusState.Initialised,
-      publish: async function (tx) {
-        const offered = await readNumber(xs, device.backend + '/max-ring-page-order', 0);
-        const order = offered < MAX_RING_PAGE_ORDER ? offered : MAX_RING_PAGE_ORDER;
-        const pages: Uint8Array[] = [];
-        for (let i = 0; i < 1 << order; i++) pages.push(ringPages.subarray(i * 4096, (i + 1) * 4096));
-        ring = new FrontRing(new SharedRing(pages, layout.entryBytes), true, xen.fence);
-        ringRefs = pages.map(function (page) { return xen.grantAccess(device.backendId, page, false); });
-        channel = allocEventChannel(xen, device.backendId, onEvent);
-        channel.registration.unref();
-        const p = device.path + '/';
-        if (order === 0) {
-          await tx.write(p + 'ring-ref', String(ringRefs[0]));
-        } else {
-          await tx.write(p + 'ring-page-order', String(order));
-          for (let i = 0; i < ringRefs.length; i++) await tx.write(p + 'ring-ref' + i, String(ringRefs[i]));
-        }
-        await tx.write(p + 'event-channel', String(channel.port));
-        await tx.write(p + 'protocol', abi);
-        // The core is made once the backend says how big the disk is.
-      },
-      connected: async function () {
-        const b = device.backend + '/';
-        const sectorSize = await readNumber(xs, b + 'sector-size', BLKIF_SECTOR_BYTES);
-        // "sectors" counts 512-byte units whatever the sector size (what Linux's blkback writes).
-        const sectors512 = await readNumber(xs, b + 'sectors', 0);
-        const flags = await readNumber(xs, b + 'info', 0);
-        const flushCache = (await readNumber(xs, b + 'feature-flush-cache', 0)) === 1;
-        const barrier = (await readNumber(xs, b + 'feature-barrier', 0)) === 1;
-        const indirect = await readNumber(xs, b + 'feature-max-indirect-segments', 0);
-        info = { sectorSize, sectors: Math.floor(sectors512 * BLKIF_SECTOR_BYTES / sectorSize), readOnly: (flags & VDISK_READONLY) !== 0 };
-        core = new Blkfront({
-          ring: ring as FrontRing, layout, granter: granter as KernelGranter,
-          sectorSize, sectors: info.sectors, flush: flushCache ? 'flush' : barrier ? 'barrier' : 'none',
-          indirectSegments: indirect < MAX_INDIRECT_SEGMENTS ? indirect : MAX_INDIRECT_SEGMENTS,
-        });
-        console.log(name + ': ' + device.backend + ': ' + info.sectors + ' sectors of ' + sectorSize + ' bytes' + (info.readOnly ? ', read-only' : '') +
-          ', ' + (ring as FrontRing).size + '-slot ring' + (indirect > 0 ? ', indirect segments' : ''));
-      },
-      teardown: teardown,
-      log: function (m) { console.log(name + ': ' + m); },
-    });
-    const disk: BlockDevice = {
-      get sectorSize() { return info.sectorSize; },
-      get sectors() { return info.sectors; },
-      get readOnly() { return info.readOnly; },
-      read: function (lba, buf) { return submit(function (c) { return c.read(lba, buf); }, 'read at ' + lba); },
-      write: function (lba, buf) {
-        if (info.readOnly) return Promise.reject(new DeviceError(name, 'the disk is read-only', 'EROFS'));
-        return submit(function (c) { return c.write(lba, buf); }, 'write at ' + lba);
-      },
-      flush: function () { return submit(function (c) { return c.flush(); }, 'flush'); },
-    };
-    return disk;
+  const ids = await listDevices(xs, 'vbd');
+  if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no disk (xl config: disk = [...])');
+  const device = await readDevice(xs, 'vbd', ids[0]);
+  granter = new KernelGranter(xen, device.backendId, { ro: PAGES_PER_DIRECTION, rw: PAGES_PER_DIRECTION });
+  await connectFrontend(xs, device, {
+    publishedState: XenbusState.Initialised,
+    publish: async function (tx) {
+      const offered = await readNumber(xs, device.backend + '/max-ring-page-order', 0);
+      const order = offered < MAX_RING_PAGE_ORDER ? offered : MAX_RING_PAGE_ORDER;
+      const pages: Uint8Array[] = [];
+      for (let i = 0; i < 1 << order; i++) pages.push(ringPages.subarray(i * 4096, (i + 1) * 4096));
+      ring = new FrontRing(new SharedRing(pages, layout.entryBytes), true, xen.fence);
+      ringRefs = pages.map(function (page) { return xen.grantAccess(device.backendId, page, false); });
+      channel = allocEventChannel(xen, device.backendId, onEvent);
+      channel.registration.unref();
+      const p = device.path + '/';
+      if (order === 0) {
+        await tx.write(p + 'ring-ref', String(ringRefs[0]));
+      } else {
+        await tx.write(p + 'ring-page-order', String(order));
+        for (let i = 0; i < ringRefs.length; i++) await tx.write(p + 'ring-ref' + i, String(ringRefs[i]));
+      }
+      await tx.write(p + 'event-channel', String(channel.port));
+      await tx.write(p + 'protocol', abi);
+      // The core is made once the backend says how big the disk is.
+    },
+    connected: async function () {
+      const b = device.backend + '/';
+      const sectorSize = await readNumber(xs, b + 'sector-size', BLKIF_SECTOR_BYTES);
+      // "sectors" counts 512-byte units whatever the sector size (what Linux's blkback writes).
+      const sectors512 = await readNumber(xs, b + 'sectors', 0);
+      const flags = await readNumber(xs, b + 'info', 0);
+      const flushCache = (await readNumber(xs, b + 'feature-flush-cache', 0)) === 1;
+      const barrier = (await readNumber(xs, b + 'feature-barrier', 0)) === 1;
+      const indirect = await readNumber(xs, b + 'feature-max-indirect-segments', 0);
+      info = { sectorSize, sectors: Math.floor(sectors512 * BLKIF_SECTOR_BYTES / sectorSize), readOnly: (flags & VDISK_READONLY) !== 0 };
+      core = new Blkfront({
+        ring: ring as FrontRing, layout, granter: granter as KernelGranter,
+        sectorSize, sectors: info.sectors, flush: flushCache ? 'flush' : barrier ? 'barrier' : 'none',
+        indirectSegments: indirect < MAX_INDIRECT_SEGMENTS ? indirect : MAX_INDIRECT_SEGMENTS,
+      });
+      console.log(name + ': ' + device.backend + ': ' + info.sectors + ' sectors of ' + sectorSize + ' bytes' + (info.readOnly ? ', read-only' : '') +
+        ', ' + (ring as FrontRing).size + '-slot ring' + (indirect > 0 ? ', indirect segments' : ''));
+    },
+    teardown: teardown,
+    log: function (m) { console.log(name + ': ' + m); },
   });
-};
+  const disk: BlockDevice = {
+    get sectorSize() { return info.sectorSize; },
+    get sectors() { return info.sectors; },
+    get readOnly() { return info.readOnly; },
+    read: function (lba, buf) { return submit(function (c) { return c.read(lba, buf); }, 'read at ' + lba); },
+    write: function (lba, buf) {
+      if (info.readOnly) return Promise.reject(new DeviceError(name, 'the disk is read-only', 'EROFS'));
+      return submit(function (c) { return c.write(lba, buf); }, 'write at ' + lba);
+    },
+    flush: function () { return submit(function (c) { return c.flush(); }, 'flush'); },
+  };
+  return disk;
+}

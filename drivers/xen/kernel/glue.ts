@@ -149,6 +149,23 @@ export function xenstore(device: string): XenstoreConnection {
   return connection;
 }
 
+/**
+ * Opens a PV device: `open` gets the natives and the xenstore connection
+ * (kept holding the event loop until it settles), or the device fails with
+ * why it cannot have them.
+ */
+export function openPvDevice<T>(device: string, open: (xen: NymoteXenNatives, xs: XenstoreConnection) => Promise<T>): Promise<T> {
+  let xen: NymoteXenNatives;
+  let xs: XenstoreConnection;
+  try {
+    xen = xenNatives(device);
+    xs = xenstore(device);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return withXenstore(xs, function () { return open(xen, xs); });
+}
+
 /** Runs `work` with the xenstore connection keeping the event loop alive. */
 export function withXenstore<T>(xs: XenstoreConnection, work: () => Promise<T>): Promise<T> {
   xs.hold();

@@ -13,7 +13,7 @@ import { NETIF_RX_ENTRY_BYTES, NETIF_TX_ENTRY_BYTES, NETRXF_csum_blank } from '.
 import { FrontRing, SharedRing } from '../ring/shared-ring';
 import { XenbusState } from '../ring/xenbus-state';
 import type { XenstoreTx } from '../xenstore/client';
-import { KernelGranter, allocEventChannel, withXenstore, xenNatives, xenstore, type EventChannel, type XenstoreConnection } from './glue';
+import { KernelGranter, allocEventChannel, openPvDevice, withXenstore, type EventChannel, type XenstoreConnection } from './glue';
 import { connectFrontend, listDevices, readDevice, watchDevices, type XenbusDevice } from './xenbus';
 
 const MTU = 1500;
@@ -203,15 +203,7 @@ class NetfrontLink {
 }
 
 export const createNetfront: DriverFactory<Netif> = function (name) {
-  let xen: NymoteXenNatives;
-  let xs: XenstoreConnection;
-  try {
-    xen = xenNatives(name);
-    xs = xenstore(name);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return withXenstore(xs, async function () {
+  return openPvDevice(name, async function (xen, xs) {
     const ids = await listDevices(xs, 'vif');
     if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no vif (xl config: vif = [...])');
     const device = await readDevice(xs, 'vif', ids[0]);

@@ -133,10 +133,14 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     extraFiles.push(`${app.name}.elf`);
   } else if (kernel.target === 'x86_64') {
     linkX86Image(blobPath, imagePath, join(dir, `${app.name}.debug.elf`), work);
+    const kinds = Object.values(app.needs);
     writeFileSync(join(dir, `${app.name}.cfg`), xlConfig({
       name: app.name, kernel: imageName, memoryMiB: board.memoryMiB,
       comment: `${app.name}: a nymote PV guest. Start it from this folder with: xl create -c ${app.name}.cfg\n` +
-        'extra holds the app\'s arguments; nymote.seed=<hex> adds boot entropy where the CPU has no RDRAND.',
+        'extra holds the app\'s arguments; nymote.seed=<hex> adds boot entropy where the CPU has no RDRAND.' +
+        (kinds.includes('block') ? '\nThe app needs a disk: add disk = [ "format=raw,vdev=xvda,access=rw,target=/path/to/data.img" ]' : ''),
+      // the app's network device: the host's usual bridge
+      vifs: kinds.includes('network') ? ['bridge=xenbr0'] : [],
     }));
     extraFiles.push(`${app.name}.debug.elf`, `${app.name}.cfg`);
   } else {

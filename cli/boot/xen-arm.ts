@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { BoardSpec } from '../../board/spec';
 import { assembleDom0, guestArchive, type Dom0Arch } from '../dom0/assemble';
 import { fullBootDevices } from '../dom0/devices';
-import { xlConfig } from '../dom0/xl';
+import { XL_ZIMAGE_OFFSET, xlConfig, xlLoadableZimage } from '../dom0/xl';
 import { UserError } from '../errors';
 import { BUILD, display } from '../paths';
 import { LINUX_DOM0_CONSOLE, XEN_FAILURES, bootArgsLine, machineArgs, run, runQemu, xenBinary, type ConsoleReader, type XenBootOptions } from './xen-console';
@@ -104,26 +104,6 @@ const RAM_BASE = 0x40000000;
 const LINUX_DOM0_MIB = 256;
 /** xenconsoled --log=guest names a domain's vuart log guest-<name>-vuart0.log. */
 const VUART_LOG = 'guest-nymote-vuart0.log';
-
-/*
- * libxc's zImage32 loader (xl create) puts the file at guest RAM + 32 KiB
- * whatever its header says, and enters it at the header's load address. Our
- * image runs where it is linked (its header's load address, 2 MiB further
- * up: see kernel/arch/arm32/link.ld), so xl gets it behind zeroes that land
- * it there, headed by a copy of its zImage header for the entry point.
- */
-const XL_GUEST_RAM_BASE = 0x40000000;
-const XL_ZIMAGE_OFFSET = 0x8000;
-const ZIMAGE_MAGIC = 0x016f2818;
-
-export function xlLoadableZimage(image: Buffer): Buffer {
-  if (image.length < 0x30 || image.readUInt32LE(0x24) !== ZIMAGE_MAGIC) throw new UserError('the guest image is not an ARM zImage (no magic at 0x24)');
-  const padding = image.readUInt32LE(0x28) - (XL_GUEST_RAM_BASE + XL_ZIMAGE_OFFSET);
-  if (padding < 0x30 || padding > 64 * 2 ** 20) throw new UserError(`the guest zImage's load address 0x${image.readUInt32LE(0x28).toString(16)} is not one xl can reach`);
-  const head = Buffer.alloc(padding);
-  image.copy(head, 0, 0, 0x30);
-  return Buffer.concat([head, image]);
-}
 
 /** Which Debian dom0 a board's full topology runs: only an arm64 Xen has one here. */
 export function armDom0Arch(board: BoardSpec): Dom0Arch | undefined {

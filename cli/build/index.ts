@@ -13,7 +13,7 @@ import { lookupLine } from './linemap';
 import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, linkX86Image, makeKernel } from './kernel';
 import { xenBinary } from '../boot/xen-console';
 import { Progress } from '../progress';
-import { xlConfig } from '../dom0/xl';
+import { xlConfig, xlLoadableZimage } from '../dom0/xl';
 import { UserError } from '../errors';
 import { BUILD, REPO, display } from '../paths';
 
@@ -61,6 +61,22 @@ function stamp(file: string): string {
 
 export function imageDir(app: AppInfo, board: BoardSpec, outDir?: string): string {
   return join(outDir ?? join(process.cwd(), 'images'), `${app.name}-${board.name}`);
+}
+
+/** The image's xl config, for starting it with `xl create` on a Xen host with a dom0. */
+function writeGuestConfig(dir: string, app: AppInfo, kernelFile: string, memoryMiB: number, platform: 'x86' | 'arm'): void {
+  const kinds = Object.values(app.needs);
+  const entropy = platform === 'arm'
+    ? 'An ARM guest has no RNG: extra must carry nymote.seed=<64 hex digits>, fresh random bytes for every start.'
+    : 'nymote.seed=<hex> in extra adds boot entropy where the CPU has no RDRAND.';
+  writeFileSync(join(dir, `${app.name}.cfg`), xlConfig({
+    name: app.name, kernel: kernelFile, memoryMiB, platform,
+    comment: `${app.name}: a nymote guest. Start it from this folder with: xl create -c ${app.name}.cfg\n` +
+      `extra holds the app's arguments. ${entropy}` +
+      (kinds.includes('block') ? '\nThe app needs a disk: add disk = [ "format=raw,vdev=xvda,access=rw,target=/path/to/data.img" ]' : ''),
+    // the app's network device: the host's usual bridge
+    vifs: kinds.includes('network') ? ['bridge=xenbr0'] : [],
+  }));
 }
 
 /** The manifest of an up-to-date image, or undefined. */
@@ -130,18 +146,13 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   const extraFiles: string[] = [];
   if (kernel.target === 'arm32') {
     linkArm32Image(blobPath, join(dir, `${app.name}.elf`), imagePath, work);
-    extraFiles.push(`${app.name}.elf`);
+    // What xl on a real board's dom0 (the Pi's) loads: see xlLoadableZimage.
+    writeFileSync(join(dir, `${app.name}.xl.zImage`), xlLoadableZimage(readFileSync(imagePath)));
+    writeGuestConfig(dir, app, `${app.name}.xl.zImage`, board.memoryMiB, 'arm');
+    extraFiles.push(`${app.name}.elf`, `${app.name}.xl.zImage`, `${app.name}.cfg`);
   } else if (kernel.target === 'x86_64') {
     linkX86Image(blobPath, imagePath, join(dir, `${app.name}.debug.elf`), work);
-    const kinds = Object.values(app.needs);
-    writeFileSync(join(dir, `${app.name}.cfg`), xlConfig({
-      name: app.name, kernel: imageName, memoryMiB: board.memoryMiB,
-      comment: `${app.name}: a nymote PV guest. Start it from this folder with: xl create -c ${app.name}.cfg\n` +
-        'extra holds the app\'s arguments; nymote.seed=<hex> adds boot entropy where the CPU has no RDRAND.' +
-        (kinds.includes('block') ? '\nThe app needs a disk: add disk = [ "format=raw,vdev=xvda,access=rw,target=/path/to/data.img" ]' : ''),
-      // the app's network device: the host's usual bridge
-      vifs: kinds.includes('network') ? ['bridge=xenbr0'] : [],
-    }));
+    writeGuestConfig(dir, app, imageName, board.memoryMiB, 'x86');
     extraFiles.push(`${app.name}.debug.elf`, `${app.name}.cfg`);
   } else {
     linkUnixImage(blobPath, imagePath, board.memoryMiB, work);

@@ -43,3 +43,23 @@ export function xlConfig(g: XlGuest): string {
     '',
   ].join('\n');
 }
+
+/*
+ * libxc's zImage32 loader (xl create) puts the file at guest RAM + 32 KiB
+ * whatever its header says, and enters it at the header's load address. Our
+ * image runs where it is linked (its header's load address, 2 MiB further
+ * up: see kernel/arch/arm32/link.ld), so xl gets it behind zeroes that land
+ * it there, headed by a copy of its zImage header for the entry point.
+ */
+const XL_GUEST_RAM_BASE = 0x40000000;
+export const XL_ZIMAGE_OFFSET = 0x8000;
+const ZIMAGE_MAGIC = 0x016f2818;
+
+export function xlLoadableZimage(image: Buffer): Buffer {
+  if (image.length < 0x30 || image.readUInt32LE(0x24) !== ZIMAGE_MAGIC) throw new UserError('the guest image is not an ARM zImage (no magic at 0x24)');
+  const padding = image.readUInt32LE(0x28) - (XL_GUEST_RAM_BASE + XL_ZIMAGE_OFFSET);
+  if (padding < 0x30 || padding > 64 * 2 ** 20) throw new UserError(`the guest zImage's load address 0x${image.readUInt32LE(0x28).toString(16)} is not one xl can reach`);
+  const head = Buffer.alloc(padding);
+  image.copy(head, 0, 0, 0x30);
+  return Buffer.concat([head, image]);
+}

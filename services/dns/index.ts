@@ -1,4 +1,4 @@
-/* The DNS core's public API: wire codec, names, rdata, presentation format, zone files, the authoritative server. */
+/* The DNS core's public API: wire codec, names, rdata, presentation format, zone files, the authoritative server, the stub resolver. */
 export { CLASS, OPCODE, RCODE, RRTYPE, classFromText, classToText, typeFromText, typeToText } from './constants';
 export { DnsFormatError, DnsSyntaxError, ZoneError } from './errors';
 export {
@@ -15,3 +15,6 @@ export { createAuthority, type Authority, type Resolution } from './authority';
 export { createResponder, type QueryContext, type Responder, type ResponderOptions } from './responder';
 export { serveDns, type DnsServer, type DnsServerOptions } from './server';
 export { indexZone, type ZoneIndex } from './zone-index';
+export { createResolver, type Answer, type MxAnswer, type Resolver, type ResolverOptions } from './resolver';
+export { ResolveError, type ResolveErrorCode } from './resolver-errors';
+export { createResolverCache, type CachedResult, type ResolverCache, type ResolverCacheOptions } from './resolver-cache';

@@ -9,7 +9,7 @@ DEBIAN_PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   qemu-system-arm qemu-system-x86 qemu-utils device-tree-compiler musl-dev
   dosfstools mtools dnsutils knot-dnsutils curl iproute2 iputils-ping cpio
-  socat netcat-openbsd dnsmasq-base nftables python3 bind9-utils nsd
+  socat netcat-openbsd dnsmasq-base nftables python3 bind9-utils nsd dnsperf bind9 valgrind
 )
 
 missing=()

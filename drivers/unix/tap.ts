@@ -8,6 +8,8 @@ import { onKernelEvent, type EventRegistration } from '../../kernel/runtime/loop
 
 const MTU = 1500;
 const MAX_FRAME = 65536;
+/** Frames read per wake-up before the event loop runs again. */
+const FRAMES_PER_WAKE = 64;
 
 function parseMac(text: string, device: string): Uint8Array {
   const parts = text.split(':');
@@ -90,7 +92,10 @@ export const createTap: DriverFactory<Netif> = function (name, args) {
     listen: function (onFrame) {
       if (receiver) receiver.close();
       receiver = watch(true, function () {
-        for (;;) {
+        // A bounded batch: under a flood the fd never runs dry, and the
+        // promise callbacks of what we answered must get their turn (the
+        // watch is level-triggered, so the rest comes on the next round).
+        for (let i = 0; i < FRAMES_PER_WAKE; i++) {
           const n = os!.read(fd, rx);
           if (n <= 0) return;
           onFrame(rx.subarray(0, n));

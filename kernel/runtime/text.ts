@@ -6,7 +6,11 @@
  * the next call.
  */
 
-function utf8Length(s: string): number {
+/**
+ * Bytes `s` takes as UTF-8. A lone surrogate takes 3 either way (U+FFFD
+ * here, its WTF-8 form in store/records), so both use this.
+ */
+export function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -14,6 +14,7 @@
  *   bool    one byte 0/1
  *   date    a double: getTime() (NaN for an invalid date)
  */
+import { utf8Length } from '../../kernel/runtime/text';
 import { RecordsError } from './errors';
 
 const MAX_SMALL_INT = 1125899906842624; // 2^50: zigzag doubles it, the even tag doubles it again (≤ 2^52)
@@ -113,7 +114,7 @@ export class Writer {
       this.wtf8(s);
       this.buf[at] = this.pos - at - 1;
     } else {
-      this.uvar(wtf8Length(s));
+      this.uvar(utf8Length(s));
       this.ensure(n * 3);
       this.wtf8(s);
     }
@@ -165,18 +166,6 @@ export class Writer {
   fail(path: string, expected: string, got: unknown): never {
     throw new RecordsError('ETYPE', path + ': expected ' + expected + ', got ' + describe(got));
   }
-}
-
-function wtf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { n += 4; i++; }
-    else n += 3;
-  }
-  return n;
 }
 
 function corrupt(what: string): RecordsError {

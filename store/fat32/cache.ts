@@ -170,22 +170,15 @@ export class SectorCache {
     const seen: { [sector: number]: number } = {};
     let prev = -1;
     for (let g = 0; g < groups.length; g++) {
-      const need = prev + 1;
-      let top = -1;
-      let fresh = false;
       for (let i = 0; i < groups[g].length; i++) {
         const sector = groups[g][i];
-        if (sector >= 0) {
-          if (seen[sector] !== undefined && seen[sector] !== g) return false;
-          seen[sector] = g;
-        }
-        const have = sector < 0 ? undefined : this.levelOf[sector];
-        if (have === undefined) { fresh = true; continue; }
-        if (have < need) return false;
-        if (have > top) top = have;
+        if (sector < 0) continue;
+        if (seen[sector] !== undefined && seen[sector] !== g) return false;
+        seen[sector] = g;
       }
-      if (fresh && need > top) top = need;
-      if (top >= 0) prev = top;
+      const level = this.groupLevel(groups[g], prev + 1);
+      if (level.late) return false;
+      if (level.top >= 0) prev = level.top;
     }
     return true;
   }
@@ -197,15 +190,7 @@ export class SectorCache {
   orderDirty(groups: number[][]): void {
     let prev = -1;
     for (let g = 0; g < groups.length; g++) {
-      const need = prev + 1;
-      let top = -1;
-      let fresh = false;
-      for (let i = 0; i < groups[g].length; i++) {
-        const have = this.levelOf[groups[g][i]];
-        if (have === undefined) fresh = true;
-        else if (have > top) top = have;
-      }
-      if (fresh && need > top) top = need;
+      const top = this.groupLevel(groups[g], prev + 1).top;
       for (let i = 0; i < groups[g].length; i++) {
         const sector = groups[g][i];
         if (this.levelOf[sector] === undefined) this.queue(sector, top);
@@ -213,6 +198,26 @@ export class SectorCache {
       }
       if (top >= 0) prev = top;
     }
+  }
+
+  /**
+   * The level a group's sectors go to when it must follow level need - 1:
+   * the highest level any of them is queued at, and at least `need` when
+   * one is not queued yet (-1: the group is empty). `late`: a queued sector
+   * sits below `need`, so the group cannot follow the earlier ones.
+   */
+  private groupLevel(group: number[], need: number): { top: number; late: boolean } {
+    let top = -1;
+    let fresh = false;
+    let late = false;
+    for (let i = 0; i < group.length; i++) {
+      const have = group[i] < 0 ? undefined : this.levelOf[group[i]];
+      if (have === undefined) { fresh = true; continue; }
+      if (have < need) late = true;
+      if (have > top) top = have;
+    }
+    if (fresh && need > top) top = need;
+    return { top, late };
   }
 
   /** Whether directory sectors wait to be written. */

@@ -124,22 +124,14 @@ export function hex(n: number, width: number): string {
 /* Boot code for a volume that is not bootable: hlt; jmp back (fatgen103 leaves the code free-form). */
 const BOOT_CODE = [0xf4, 0xeb, 0xfd];
 
-export interface BootSectorFields {
-  bytesPerSector: number;
-  sectorsPerCluster: number;
-  reservedSectors: number;
-  numFats: number;
-  fatSectors: number;
-  totalSectors: number;
-  rootCluster: number;
-  fsInfoSector: number;
-  backupBootSector: number;
-  volumeId: number;
+/** What a boot sector states; Geometry adds what follows from it. */
+export type BootSectorFields = Pick<Geometry, 'bytesPerSector' | 'sectorsPerCluster' | 'reservedSectors' | 'numFats' |
+  'fatSectors' | 'totalSectors' | 'rootCluster' | 'fsInfoSector' | 'backupBootSector' | 'volumeId'> & {
   /** 11 bytes, space padded, upper case ("NO NAME    " when none). */
   label: string;
   media?: number;
   hiddenSectors?: number;
-}
+};
 
 /** Encodes a FAT32 boot sector (fatgen103 §3.1 and §3.3 field by field). */
 export function encodeBootSector(f: BootSectorFields): Uint8Array {

@@ -10,7 +10,7 @@
  * Every server runs in one network namespace and dnsperf runs there too:
  *
  *   ours, unix board   apps/dns in Duktape, our TCP/IP stack on a tap
- *   ours, node board   apps/dns/node.ts on Node's sockets, loopback
+ *   ours, node board   `nymote run apps/dns -b node`: Node's sockets, loopback
  *   NSD                nsd -d, one server process, loopback
  *   BIND               named -g -n 1 (one worker thread), loopback
  *
@@ -282,8 +282,8 @@ async function main(): Promise<void> {
         return r;
       } },
       { name: 'ours, node board (V8)', host: '127.0.0.1', port: PORTS.node, start: async () => {
-        const r = startIn(process.execPath, ['--import', 'tsx', join(REPO, 'apps', 'dns', 'node.ts'), '--port', String(PORTS.node), '--zone', zone]);
-        await waitForLine(r, /dns: serving /, 120_000, 'apps/dns/node.ts');
+        const r = startIn(process.execPath, [join(REPO, 'bin', 'nymote.js'), 'run', join(REPO, 'apps', 'dns'), '-b', 'node', '-q', '--', '--port', String(PORTS.node), '--zone', zone]);
+        await waitForLine(r, /dns: serving /, 120_000, 'nymote run apps/dns -b node');
         return r;
       } },
       { name: 'ours, unix board (Duktape, tap)', host: OURS, port: 53, start: () => oursUnix() },

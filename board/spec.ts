@@ -9,13 +9,13 @@ export interface BoardSpec {
   description: string;
   /** CPU the image's kernel is compiled for ("host" = this machine). */
   arch: 'host' | 'x86_64' | 'arm32';
-  /** Which kernel/<platform> the image links. */
-  platform: 'unix' | 'xen';
+  /** Which kernel/<platform> the image links; "node" builds no image (the TS runs under Node). */
+  platform: 'unix' | 'xen' | 'node';
   /** RAM for the JS heap (unix) or the guest (xen). */
   memoryMiB: number;
   /** Driver per device kind: "<module path from the repo root>#<export>". */
   drivers: Partial<Record<DeviceKind, string>>;
-  image: { format: 'executable' | 'zimage' | 'pv-elf' };
+  image: { format: 'executable' | 'zimage' | 'pv-elf' | 'none' };
   /** Virtual boards: how `nymote boot` emulates the machine under Xen. */
   emulate?: {
     qemu: string;

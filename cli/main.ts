@@ -5,10 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';
 import { build, type Manifest } from './build/index';
+import { deviceKind } from './build/appinfo';
 import { bootXenArm, bootXenArmFull } from './boot/xen-arm';
 import { diskCreate, diskFsck, diskGet, diskLs, diskMkdir, diskPut, diskRepair, diskRm } from './disk/index';
 import { bootXenX86, bootXenX86Full } from './boot/xen-x86';
 import { UserError } from './errors';
+import { runOnNode } from './node-board/run';
+import { runForeground } from './child';
 import { display } from './paths';
 
 export interface BootOptions {
@@ -30,11 +33,24 @@ function positiveNumber(value: string | undefined, fallback: number, what: strin
   return n;
 }
 
+/**
+ * The image's data volume is the app's disk unless the arguments name one
+ * (--disk PATH, or --<device> PATH): on the unix board the file itself, in
+ * a full boot the disk dom0 exports to the guest.
+ */
+function withDataVolume(dir: string, m: Manifest, args: string[]): string[] {
+  const blocks = Object.entries(m.devices ?? {}).filter(([, need]) => deviceKind(need) === 'block').map(([name]) => name);
+  if (!m.data || blocks.length === 0) return args;
+  const named = ['disk', ...blocks].some((name) => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
+  return named ? args : [...args, '--disk', join(dir, m.data.image)];
+}
+
 /** Runs a built image (unix: a process; virtual boards: QEMU + Xen); resolves to its exit code. */
 export async function bootImage(dir: string, args: string[], opts: BootOptions = {}): Promise<number> {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new UserError(`${display(dir)} is not an image folder (no manifest.json); build one with 'nymote build'`);
   const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  if (m.board === 'unix' || opts.full) args = withDataVolume(dir, m, args);
   if (m.board !== 'unix') {
     const board = await findBoard(m.board);
     const xenOpts = {
@@ -53,11 +69,7 @@ export async function bootImage(dir: string, args: string[], opts: BootOptions =
     if (board.arch === 'x86_64') return (opts.full ? bootXenX86Full : bootXenX86)(dir, m.image, board, args, xenOpts);
     return (opts.full ? bootXenArmFull : bootXenArm)(dir, m.image, board, args, xenOpts);
   }
-  return new Promise((resolveCode, reject) => {
-    const child = spawn(join(dir, m.image), args, { stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolveCode(code ?? (signal ? 128 + 15 : 1)));
-  });
+  return runForeground(join(dir, m.image), args);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -83,14 +95,28 @@ export async function main(argv: string[]): Promise<number> {
     .description('build (if needed) and run an app on this machine; its exit code is ours')
     .argument('<app>', 'app folder (holding app.ts) or app.ts')
     .argument('[args...]', 'boot arguments for the app (after --)')
-    .option('-b, --board <name>', 'unix (the kernel as a process)', 'unix')
+    .option('-b, --board <name>', 'unix (the kernel as a process) or node (the TypeScript under Node)', 'unix')
     .option('-o, --out <dir>', 'images folder', 'images')
     .option('-q, --quiet', 'no build progress')
     .action(async (app: string, args: string[], o: { board: string; out: string; quiet?: boolean }) => {
       const board = await findBoard(o.board);
-      if (board.platform !== 'unix') throw new UserError(`'run' runs on this machine (board unix); use 'nymote build -b ${board.name}' and 'nymote boot' for '${board.name}'`);
+      if (board.platform === 'node') {
+        exitCode = await runOnNode(app, args, { outDir: resolve(o.out), quiet: o.quiet });
+        return;
+      }
+      if (board.platform !== 'unix') throw new UserError(`'run' runs on this machine (board unix or node); use 'nymote build -b ${board.name}' and 'nymote boot' for '${board.name}'`);
       const { dir } = await build(app, board, { outDir: resolve(o.out), quiet: o.quiet });
       exitCode = await bootImage(dir, args);
+    });
+
+  program.command('dev')
+    .description('run an app on the node board (its TypeScript under Node, host sockets) and restart it when a source file changes')
+    .argument('<app>', 'app folder (holding app.ts) or app.ts')
+    .argument('[args...]', 'boot arguments for the app (after --), e.g. -- --port 8080')
+    .option('-o, --out <dir>', 'images folder (for the data volume made from content/)', 'images')
+    .option('-q, --quiet', 'no progress lines')
+    .action(async (app: string, args: string[], o: { out: string; quiet?: boolean }) => {
+      exitCode = await runOnNode(app, args, { outDir: resolve(o.out), quiet: o.quiet, watch: true });
     });
 
   program.command('boot')

@@ -1,38 +1,51 @@
 /*
- * dns: an authoritative DNS server (services/dns) for the zones given with
- * --zone FILE (repeatable), on UDP and TCP port 53 (or --port N) of our own
- * TCP/IP stack. --axfr-allow A.B.C.D lets that peer transfer zones.
- * A zone that does not load prints its error (file:line) and exits 1.
+ * dns: an authoritative DNS server (services/dns) on UDP and TCP port 53
+ * (or --port N) of the board's network: our TCP/IP stack in an image, the
+ * host's sockets on the node board (whose address is --host, 127.0.0.1
+ * unless told). --axfr-allow A.B.C.D lets that peer transfer zones.
  *
- * Zone files come from the host file system, so this runs on the unix
- * board; the Xen boards need the zones bundled into the image (not done
- * yet). The node board (Node's sockets) is node.ts.
+ * The zones are the files in zones/ on its data volume (the image's
+ * data.img, made from content/ at build time; on the Xen boards the disk
+ * dom0 exports), or instead the host files given with --zone FILE
+ * (repeatable; the unix and node boards). A zone that does not load prints
+ * its error (file:line) and exits 1.
  */
-import { defineApp, network } from 'nymote';
+import { defineApp, mount, network, type BlockDevice } from 'nymote';
 import { ZoneError } from '../../services/dns/errors';
 import { type Zone } from '../../services/dns/zone';
 import { readHostText } from './host-file';
 import { option, readyLine, startDns } from './serve';
-import { loadZones, optionValues } from './zones';
+import { loadZones, loadStoreZones, optionValues, ZONES_FOLDER } from './zones';
+
+function zonesFor(args: string[], store: BlockDevice | undefined): Promise<Zone[]> {
+  const files = optionValues(args, '--zone');
+  if (files.length) return new Promise<Zone[]>(function (resolve) { resolve(loadZones(files, readHostText)); });
+  if (!store) return Promise.reject(new Error('no zones: pass --zone FILE, or give a data volume (--disk PATH) with zone files in ' + ZONES_FOLDER));
+  return mount(store).then(function (volume) {
+    return loadStoreZones(volume).then(function (zones) {
+      return volume.unmount().then(function () { return zones; });
+    });
+  });
+}
 
 export default defineApp({
   name: 'dns',
-  needs: { net: 'network' },
-  main: function ({ net: netif }, { args }) {
-    let zones: Zone[];
-    try {
-      zones = loadZones(optionValues(args, '--zone'), readHostText);
-    } catch (e) {
-      console.log(e instanceof ZoneError ? e.message : 'dns: ' + (e as Error).message);
+  needs: { net: 'network', store: 'block?' },
+  main: function ({ net: netif, store }, { args }) {
+    return zonesFor(args, store).then(function (zones) {
+      if (zones.length === 0) { console.log('dns: no zones: the data volume has no files in ' + ZONES_FOLDER); return 1; }
+      const net = network(netif, args, { hostname: 'nymote-dns' });
+      return net.ready.then(function () {
+        const port = Number(option(args, '--port') || 53);
+        startDns(net, zones, args, port);
+        return net.listening();
+      }).then(function () {
+        console.log(readyLine(zones, net.ipv4.address(), Number(option(args, '--port') || 53)));
+        return new Promise<number>(function () { /* serves until stopped */ });
+      });
+    }, function (e: Error) {
+      console.log(e instanceof ZoneError ? e.message : 'dns: ' + e.message);
       return 1;
-    }
-    if (zones.length === 0) { console.log('dns: no zones: pass --zone FILE'); return 1; }
-    const net = network(netif, args, { hostname: 'nymote-dns' });
-    return net.ready.then(function () {
-      const port = Number(option(args, '--port') || 53);
-      startDns(net, zones, args, port);
-      console.log(readyLine(zones, net.ipv4.address(), port));
-      return new Promise<number>(function () { /* serves until stopped */ });
     });
   },
 });

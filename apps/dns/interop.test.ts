@@ -1,6 +1,6 @@
 /*
  * apps/dns against real clients and against NSD: the node board (Node's
- * sockets, apps/dns/node.ts) and the unix board (Duktape, our TCP/IP stack
+ * sockets, `nymote run apps/dns -b node`) and the unix board (Duktape, our TCP/IP stack
  * on a tap in a network namespace) serve services/dns/fixtures/{authority,
  * second}.zone; dig and kdig ask each feature over UDP and TCP, and every
  * answer (rcode, flags, sections, TTLs) must equal NSD's for the same
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildApp, REPO } from '../../test/helpers';
 
 const have = (tool: string, arg = '-v'): boolean => spawnSync(tool, [arg], { stdio: 'ignore' }).error === undefined;
@@ -180,12 +180,23 @@ function suite(target: () => Target, axfrFromHere: boolean): void {
 describe('apps/dns on the node board (Node sockets)', () => {
   let server: Running | undefined;
   beforeAll(async () => {
-    server = start(process.execPath, ['--import', 'tsx', join(REPO, 'apps', 'dns', 'node.ts'), '--port', String(NODE_PORT),
+    server = start(process.execPath, [join(REPO, 'bin', 'nymote.js'), 'run', join(REPO, 'apps', 'dns'), '-b', 'node', '-q', '--', '--port', String(NODE_PORT),
       '--axfr-allow', '127.0.0.1', ...ZONES.flatMap((z) => ['--zone', z])]);
     await waitFor(server, /dns: serving example\.com\. example\.net\. on 127\.0\.0\.1:\d+/);
   }, 60_000);
   afterAll(async () => { await stop(server); });
   suite(() => direct('127.0.0.1', NODE_PORT), true);
+
+  it.skipIf(!haveDig)('without --zone serves the zones in zones/ on its data volume (made from apps/dns/content)', async () => {
+    const port = NODE_PORT + 2;
+    const store = start(process.execPath, [join(REPO, 'bin', 'nymote.js'), 'run', join(REPO, 'apps', 'dns'), '-b', 'node', '-q', '--', '--port', String(port)]);
+    try {
+      await waitFor(store, /dns: serving home\.arpa\. on 127\.0\.0\.1:\d+/);
+      expect(await direct('127.0.0.1', port).dig(['www.home.arpa', 'A', '+noall', '+answer'])).toMatch(/www\.home\.arpa\.\s+3600\s+IN\s+CNAME\s+nymote\.home\.arpa\.\nnymote\.home\.arpa\.\s+3600\s+IN\s+A\s+192\.168\.1\.2/);
+    } finally {
+      await stop(store);
+    }
+  }, 60_000);
 });
 
 describe('apps/dns on the unix board (Duktape, our TCP/IP stack on a tap)', () => {
@@ -217,4 +228,19 @@ describe('apps/dns on the unix board (Duktape, our TCP/IP stack on a tap)', () =
     expect(r.stdout).toContain(`${bad}:6: data beside the CNAME at www.example.com.`);
     expect(r.status).toBe(1);
   });
+
+  it.skipIf(!haveDig)("without --zone serves the zones in zones/ on the image's data volume (data.img, from apps/dns/content)", async () => {
+    const ip = (args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+    ip(['-n', ns, 'tuntap', 'add', 'dev', 'tap2', 'mode', 'tap']);
+    ip(['-n', ns, 'addr', 'add', '10.79.1.1/24', 'dev', 'tap2']);
+    ip(['-n', ns, 'link', 'set', 'tap2', 'up']);
+    const store = start('ip', ['netns', 'exec', ns, process.execPath, join(REPO, 'bin', 'nymote.js'), 'boot', dirname(image), '--', '--tap', 'tap2', '--ipv4', '10.79.1.2/24']);
+    try {
+      await waitFor(store, /dns: serving home\.arpa\. on 10\.79\.1\.2:53/);
+      const answer = await inNamespace('10.79.1.2', 53).dig(['x.iot.home.arpa', 'A', '+noall', '+answer']);
+      expect(answer).toMatch(/x\.iot\.home\.arpa\.\s+3600\s+IN\s+A\s+192\.168\.1\.200/);
+    } finally {
+      await stop(store);
+    }
+  }, 60_000);
 });

@@ -58,8 +58,14 @@ export function readAppInfo(appPath: string): AppInfo {
     for (const p of needsProp.initializer.properties) {
       const kind = ts.isPropertyAssignment(p) ? literalText(p.initializer) : undefined;
       if (!kind || !p.name) throw new UserError(`${where}:${lineOf(p)}: each need must be name: 'kind' (a string literal)`);
+      if (!/^(network|block|console)\??$/.test(kind)) throw new UserError(`${where}:${lineOf(p)}: unknown device kind '${kind}' (network, block or console; a trailing ? makes it optional)`);
       needs[p.name.getText().replace(/^['"]|['"]$/g, '')] = kind;
     }
   }
   return { dir: resolve(entry, '..'), entry, name, needs };
+}
+
+/** The kind a need names ("block?" -> "block"). */
+export function deviceKind(need: string): string {
+  return need.endsWith('?') ? need.slice(0, -1) : need;
 }

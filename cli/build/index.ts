@@ -3,11 +3,12 @@
  * its bytecode blob, the bundle, manifest.json and a size report.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BoardSpec } from '../../board/spec';
-import { readAppInfo, type AppInfo } from './appinfo';
+import { deviceKind, readAppInfo, type AppInfo } from './appinfo';
+import { diskCreate, diskFill } from '../disk/index';
 import { bundleApp, BUNDLE_NAME } from './bundle';
 import { lookupLine } from './linemap';
 import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, linkX86Image, makeKernel } from './kernel';
@@ -28,6 +29,8 @@ export interface Manifest {
   memoryMiB: number;
   /** The app's devices by name, with their kind (defineApp's needs): a full boot gives the guest these. */
   devices?: Record<string, string>;
+  /** The data volume made from the app's content/ folder (FAT32): the disk a boot gives the app unless told another. */
+  data?: { image: string; files: number; bytes: number };
   image: string;
   files: string[];
   /** Inputs and their stamps, so `run` can skip an up-to-date build. */
@@ -39,6 +42,31 @@ export interface BuildOptions {
   quiet?: boolean;
   /** Rebuild even when the image is up to date. */
   force?: boolean;
+}
+
+/** The data volume's file name in an image folder. */
+export const DATA_IMAGE = 'data.img';
+
+/** Every file under a directory (for the build's input stamps). */
+function treeFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? treeFiles(join(dir, e.name)) : [join(dir, e.name)]);
+}
+
+/**
+ * The app's content/ folder as a FAT32 volume: room for the content twice
+ * over plus 32 MiB for what the app writes, at least 64 MiB (the file is
+ * sparse, so the unused part costs no disk).
+ */
+export async function writeDataVolume(file: string, content: string): Promise<{ image: string; files: number; bytes: number }> {
+  const bytes = treeFiles(content).reduce((n, f) => n + statSync(f).size, 0);
+  const MiB = 1024 * 1024;
+  const size = Math.max(64 * MiB, Math.ceil((2 * bytes + 32 * MiB) / MiB) * MiB);
+  mkdirSync(dirname(file), { recursive: true });
+  rmSync(file, { force: true });
+  await diskCreate(file, String(size), { label: 'NYMOTE' });
+  const filled = await diskFill(file, content);
+  return { image: DATA_IMAGE, files: filled.files, bytes: filled.bytes };
 }
 
 function version(): string {
@@ -64,8 +92,8 @@ export function imageDir(app: AppInfo, board: BoardSpec, outDir?: string): strin
 }
 
 /** The image's xl config, for starting it with `xl create` on a Xen host with a dom0. */
-function writeGuestConfig(dir: string, app: AppInfo, kernelFile: string, memoryMiB: number, platform: 'x86' | 'arm'): void {
-  const kinds = Object.values(app.needs);
+function writeGuestConfig(dir: string, app: AppInfo, kernelFile: string, memoryMiB: number, platform: 'x86' | 'arm', data: boolean): void {
+  const kinds = Object.values(app.needs).map(deviceKind);
   const entropy = platform === 'arm'
     ? 'An ARM guest has no RNG: extra must carry nymote.seed=<64 hex digits>, fresh random bytes for every start.'
     : 'nymote.seed=<hex> in extra adds boot entropy where the CPU has no RDRAND.';
@@ -73,9 +101,11 @@ function writeGuestConfig(dir: string, app: AppInfo, kernelFile: string, memoryM
     name: app.name, kernel: kernelFile, memoryMiB, platform,
     comment: `${app.name}: a nymote guest. Start it from this folder with: xl create -c ${app.name}.cfg\n` +
       `extra holds the app's arguments. ${entropy}` +
-      (kinds.includes('block') ? '\nThe app needs a disk: add disk = [ "format=raw,vdev=xvda,access=rw,target=/path/to/data.img" ]' : ''),
+      (kinds.includes('block') && !data ? '\nThe app needs a disk: add disk = [ "format=raw,vdev=xvda,access=rw,target=/path/to/data.img" ]' : ''),
     // the app's network device: the host's usual bridge
     vifs: kinds.includes('network') ? ['bridge=xenbr0'] : [],
+    // its data volume, next to the config (xl resolves a relative target against its working directory)
+    disks: kinds.includes('block') && data ? [`format=raw,vdev=xvda,access=rw,target=${DATA_IMAGE}`] : [],
   }));
 }
 
@@ -95,6 +125,9 @@ function kib(n: number): string {
 
 /** An xl config that starts the PV kernel next to it on any x86_64 Xen host. */
 export async function build(appPath: string, board: BoardSpec, opts: BuildOptions = {}): Promise<{ dir: string; manifest: Manifest }> {
+  if (board.platform === 'node') {
+    throw new UserError(`board '${board.name}' builds no image: the app's TypeScript runs under Node ('nymote run APP -b node', or 'nymote dev APP' to reload on change)`);
+  }
   const app = readAppInfo(appPath);
   const dir = imageDir(app, board, opts.outDir);
   if (!opts.force) {
@@ -106,7 +139,8 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     throw new UserError(`board '${board.name}': a xen board names its CPU (arch 'arm32' or 'x86_64'), not 'host'`);
   }
   const drivers: Record<string, string> = {};
-  for (const [device, kind] of Object.entries(app.needs)) {
+  for (const [device, need] of Object.entries(app.needs)) {
+    const kind = deviceKind(need);
     const driver = board.drivers[kind as keyof BoardSpec['drivers']];
     if (!driver) {
       throw new UserError(`${display(app.entry)}: needs a '${kind}' device ('${device}'), which board '${board.name}' does not provide (it has: ${Object.keys(board.drivers).join(', ')})`);
@@ -114,7 +148,9 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     drivers[kind] = driver;
   }
 
-  const progress = new Progress(5, opts.quiet);
+  const content = join(app.dir, 'content');
+  const hasContent = existsSync(content) && statSync(content).isDirectory();
+  const progress = new Progress(hasContent ? 6 : 5, opts.quiet);
   mkdirSync(dir, { recursive: true });
   const work = join(BUILD, 'work', `${app.name}-${board.name}`);
   mkdirSync(work, { recursive: true });
@@ -141,18 +177,18 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   const bytecode = blob.subarray(96);
 
   progress.next(`link: ${board.image.format} image`);
-  const imageName = { zimage: `${app.name}.zImage`, 'pv-elf': `${app.name}.elf`, executable: app.name }[board.image.format];
+  const imageName = { zimage: `${app.name}.zImage`, 'pv-elf': `${app.name}.elf`, executable: app.name, none: '' }[board.image.format];
   const imagePath = join(dir, imageName);
   const extraFiles: string[] = [];
   if (kernel.target === 'arm32') {
     linkArm32Image(blobPath, join(dir, `${app.name}.elf`), imagePath, work);
     // What xl on a real board's dom0 (the Pi's) loads: see xlLoadableZimage.
     writeFileSync(join(dir, `${app.name}.xl.zImage`), xlLoadableZimage(readFileSync(imagePath)));
-    writeGuestConfig(dir, app, `${app.name}.xl.zImage`, board.memoryMiB, 'arm');
+    writeGuestConfig(dir, app, `${app.name}.xl.zImage`, board.memoryMiB, 'arm', hasContent);
     extraFiles.push(`${app.name}.elf`, `${app.name}.xl.zImage`, `${app.name}.cfg`);
   } else if (kernel.target === 'x86_64') {
     linkX86Image(blobPath, imagePath, join(dir, `${app.name}.debug.elf`), work);
-    writeGuestConfig(dir, app, imageName, board.memoryMiB, 'x86');
+    writeGuestConfig(dir, app, imageName, board.memoryMiB, 'x86', hasContent);
     extraFiles.push(`${app.name}.debug.elf`, `${app.name}.cfg`);
   } else {
     linkUnixImage(blobPath, imagePath, board.memoryMiB, work);
@@ -161,6 +197,13 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     // The image folder carries its hypervisor, so it boots without the cache.
     copyFileSync(xenBinary(board), join(dir, 'xen'));
     extraFiles.push('xen');
+  }
+
+  let data: Manifest['data'];
+  if (hasContent) {
+    progress.next(`data volume: ${display(content)} -> ${DATA_IMAGE} (FAT32)`);
+    data = await writeDataVolume(join(dir, DATA_IMAGE), content);
+    extraFiles.push(DATA_IMAGE);
   }
 
   progress.next('manifest and size report');
@@ -173,6 +216,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   };
   const inputs: Record<string, string> = {};
   for (const f of [...bundle.inputs, app.entry, kernel.library, HOST_COMPILER, join(REPO, 'package.json')]) inputs[f] = stamp(f);
+  if (hasContent) for (const f of treeFiles(content)) inputs[f] = stamp(f);
   const manifest: Manifest = {
     app: app.name,
     board: board.name,
@@ -183,6 +227,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     sizes,
     memoryMiB: board.memoryMiB,
     devices: app.needs,
+    ...(data ? { data } : {}),
     image: imageName,
     files: [imageName, ...extraFiles, 'app.blob', BUNDLE_NAME, BUNDLE_NAME + '.map', 'manifest.json'],
     inputs,
@@ -197,6 +242,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
       `  app (ES5)               ${kib(sizes.app)}`,
       `  bytecode (as loaded)    ${kib(bytecode.length)}`,
       `  image total             ${kib(sizes.total)}   ${display(imagePath)}`,
+      ...(data ? [`  data volume content     ${kib(data.bytes)}   ${display(join(dir, DATA_IMAGE))} (${data.files} files, FAT32)`] : []),
       board.platform === 'xen' ? `  guest RAM               ${String(board.memoryMiB).padStart(8)} MiB${board.emulate ? ` (Xen ${board.emulate.xen})` : ''}`
         : `  RAM for the heap        ${String(board.memoryMiB).padStart(8)} MiB`,
     ];

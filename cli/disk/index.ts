@@ -169,25 +169,50 @@ async function isDir(vol: Volume, path: string): Promise<boolean> {
  * Copies a host file or directory (recursively) onto the volume: into
  * `path` when that is a directory or ends in '/', creating missing parents.
  */
+/** Copies a host file or a directory tree to `dest` on the volume, making missing parents. */
+async function copyTree(vol: Volume, host: string, dest: string): Promise<{ files: number; bytes: number }> {
+  const total = { files: 0, bytes: 0 };
+  const copy = async (from: string, to: string): Promise<void> => {
+    if (statSync(from).isDirectory()) {
+      await mkdirs(vol, to);
+      for (const name of readdirSync(from).sort()) await copy(join(from, name), to + '/' + name);
+    } else {
+      await mkdirs(vol, to.slice(0, to.lastIndexOf('/')));
+      total.bytes += await putFile(vol, from, to);
+      total.files++;
+    }
+  };
+  await copy(host, dest);
+  return total;
+}
+
+function copied(t: { files: number; bytes: number }): string {
+  return `${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.bytes)}`;
+}
+
+/**
+ * Copies a host file or directory (recursively) onto the volume: into
+ * `path` when that is a directory or ends in '/', creating missing parents.
+ */
 export async function diskPut(file: string, hostPath: string, path = '/'): Promise<string> {
   if (!existsSync(hostPath)) throw new UserError(`${display(hostPath)}: no such file or directory`);
   return withVolume(file, false, async (vol) => {
     const into = path.endsWith('/') || (await isDir(vol, path));
     const target = into ? path.replace(/\/+$/, '') + '/' + basename(hostPath) : path;
-    let files = 0;
-    let bytes = 0;
-    const copy = async (host: string, dest: string): Promise<void> => {
-      if (statSync(host).isDirectory()) {
-        await mkdirs(vol, dest);
-        for (const name of readdirSync(host).sort()) await copy(join(host, name), dest + '/' + name);
-      } else {
-        await mkdirs(vol, dest.slice(0, dest.lastIndexOf('/')));
-        bytes += await putFile(vol, host, dest);
-        files++;
-      }
-    };
-    await copy(hostPath, target);
-    return `${files} file${files === 1 ? '' : 's'}, ${formatBytes(bytes)} -> ${display(file)}:${target}`;
+    return `${copied(await copyTree(vol, hostPath, target))} -> ${display(file)}:${target}`;
+  });
+}
+
+/** Copies what a host directory holds (not the directory itself) to the volume's root. */
+export async function diskFill(file: string, hostDir: string): Promise<{ files: number; bytes: number; text: string }> {
+  return withVolume(file, false, async (vol) => {
+    const total = { files: 0, bytes: 0 };
+    for (const name of readdirSync(hostDir).sort()) {
+      const t = await copyTree(vol, join(hostDir, name), '/' + name);
+      total.files += t.files;
+      total.bytes += t.bytes;
+    }
+    return { ...total, text: `${copied(total)} -> ${display(file)}` };
   });
 }
 

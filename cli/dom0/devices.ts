@@ -54,7 +54,8 @@ function takeOption(args: string[], name: string): { value?: string; rest: strin
  * QEMU devices and xl specs for the kinds the app needs (manifest devices).
  * `pciBus`: the machine's virtio devices sit on PCI (x86) or MMIO (arm64 virt).
  */
-export function fullBootDevices(kinds: string[], args: string[], bus: 'pci' | 'mmio'): FullBootDevices {
+export function fullBootDevices(needs: string[], args: string[], bus: 'pci' | 'mmio'): FullBootDevices {
+  const kinds = needs.map((n) => n.replace(/\?$/, ''));
   const virtio = (what: 'net' | 'blk') => `virtio-${what}-${bus === 'pci' ? 'pci' : 'device'}`;
   const tap = takeOption(args, 'tap');
   const disk = takeOption(tap.rest, 'disk');
@@ -75,6 +76,7 @@ export function fullBootDevices(kinds: string[], args: string[], bus: 'pci' | 'm
     throw new UserError('--tap: this app needs no network device');
   }
   if (kinds.includes('block')) {
+    if (disk.value === undefined && needs.includes('block?')) return out;
     if (disk.value === undefined) throw new UserError('this app needs a disk: pass --disk PATH (a raw image file) after --');
     const file = resolve(disk.value);
     if (!existsSync(file)) throw new UserError(`--disk ${disk.value}: no such file (make one with 'nymote disk create')`);

@@ -87,7 +87,7 @@ export async function openFileBlock(path: string, opts: FileBlockOptions = {}): 
 export const createFileBlock: DriverFactory<BlockDevice> = function (name, args) {
   const path = args.options[name] || args.options.disk;
   if (!path || path === 'true') {
-    return Promise.reject(new DeviceError(name, 'no disk image given: pass --disk PATH (or --' + name + ' PATH)'));
+    return Promise.reject(new DeviceError(name, 'no disk image given: pass --disk PATH (or --' + name + ' PATH)', 'absent'));
   }
   return openFileBlock(path, { name: name });
 };

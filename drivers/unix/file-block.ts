@@ -15,7 +15,7 @@ function unix() {
 export const createFileBlock: DriverFactory<BlockDevice> = function (name, args) {
   const path = args.options[name] || args.options.disk;
   if (!path || path === 'true') {
-    return Promise.reject(new DeviceError(name, 'no disk image given: pass --disk PATH (or --' + name + ' PATH)'));
+    return Promise.reject(new DeviceError(name, 'no disk image given: pass --disk PATH (or --' + name + ' PATH)', 'absent'));
   }
   const os = unix();
   let fd: number;

@@ -4,33 +4,15 @@
  * and the board's driver table.
  */
 import './install';
-import type { AppSpec, DeviceKind } from './nymote';
-import type { BootArgs, DriverFactory } from '../../drivers/interfaces';
+import type { AppSpec, DeviceNeed } from './nymote';
 import { crash, runLoop, setExitCode } from './loop';
 import { parseBootArgs } from './bootargs';
+import { bindDevices, type BoardBinding } from './devices';
 
-export interface BoardBinding {
-  name: string;
-  drivers: { [kind: string]: DriverFactory<unknown> | undefined };
-}
-
-function bindDevices(needs: Record<string, DeviceKind>, board: BoardBinding, args: BootArgs): Promise<Record<string, unknown>> {
-  const names = Object.keys(needs);
-  const devices: Record<string, unknown> = {};
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    const factory = board.drivers[needs[name]];
-    if (!factory) {
-      return Promise.reject(new Error('board ' + board.name + ' has no driver for a "' + needs[name] + '" device (needed as "' + name + '")'));
-    }
-    pending.push(factory(name, args).then(function (d) { devices[name] = d; }));
-  }
-  return Promise.all(pending).then(function () { return devices; });
-}
+export type { BoardBinding };
 
 /** Boots the app: binds devices, runs main, runs the loop, exits. */
-export function start<N extends Record<string, DeviceKind>>(app: AppSpec<N>, board: BoardBinding): never {
+export function start<N extends Record<string, DeviceNeed>>(app: AppSpec<N>, board: BoardBinding): never {
   const all = __kernel.args();
   const args = parseBootArgs(all);
   let settled = false;

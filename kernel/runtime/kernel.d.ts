@@ -50,7 +50,7 @@ interface NymoteXenNatives {
 }
 
 interface NymoteKernel {
-  readonly platform: 'unix' | 'xen-arm32' | 'xen-x86_64';
+  readonly platform: 'unix' | 'xen-arm32' | 'xen-x86_64' | 'node';
   readonly engine: { readonly duktape: string; readonly configHash: string };
   args(): string[];
   /** stream 1: console, 2: errors. Strings are written as UTF-8. */

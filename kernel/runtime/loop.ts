@@ -50,6 +50,7 @@ export function getExitCode(): number { return exitCode; }
 export type UncaughtHandler = (err: unknown, kind: 'exception' | 'rejection') => boolean;
 let uncaughtHandler: UncaughtHandler | null = null;
 export function setUncaughtHandler(handler: UncaughtHandler | null): void { uncaughtHandler = handler; }
+export function getUncaughtHandler(): UncaughtHandler | null { return uncaughtHandler; }
 
 /** Node's behaviour: report the uncaught error and stop with code 1. */
 export function crash(err: unknown, kind?: string): never {

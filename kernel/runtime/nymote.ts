@@ -19,8 +19,16 @@ export interface DeviceKinds {
   console: ConsoleDevice;
 }
 export type DeviceKind = keyof DeviceKinds;
+/**
+ * A need names a kind; "kind?" makes the device optional: it is undefined
+ * when the board has none configured (no --disk given, no disk in the xl
+ * config) instead of failing the boot.
+ */
+export type DeviceNeed = DeviceKind | `${DeviceKind}?`;
 
-export type Devices<N extends Record<string, DeviceKind>> = { [K in keyof N]: DeviceKinds[N[K]] };
+export type Devices<N extends Record<string, DeviceNeed>> = {
+  [K in keyof N]: N[K] extends `${infer D extends DeviceKind}?` ? DeviceKinds[D] | undefined : DeviceKinds[N[K] & DeviceKind];
+};
 
 export interface AppContext {
   /** Boot arguments not consumed by the board (e.g. `--zone FILE`). */
@@ -29,7 +37,7 @@ export interface AppContext {
   readonly board: string;
 }
 
-export interface AppSpec<N extends Record<string, DeviceKind>> {
+export interface AppSpec<N extends Record<string, DeviceNeed>> {
   /** Names the image: images/<name>-<board>/. */
   name: string;
   needs?: N;
@@ -37,7 +45,7 @@ export interface AppSpec<N extends Record<string, DeviceKind>> {
   main(devices: Devices<N>, context: AppContext): void | number | Promise<void | number>;
 }
 
-export function defineApp<N extends Record<string, DeviceKind> = {}>(spec: AppSpec<N>): AppSpec<N> {
+export function defineApp<N extends Record<string, DeviceNeed> = {}>(spec: AppSpec<N>): AppSpec<N> {
   return spec;
 }
 

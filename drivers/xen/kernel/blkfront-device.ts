@@ -100,7 +100,7 @@ async function openBlkfront(name: string, xen: NymoteXenNatives, xs: XenstoreCon
   }
 
   const ids = await listDevices(xs, 'vbd');
-  if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no disk (xl config: disk = [...])');
+  if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no disk (xl config: disk = [...])', 'absent');
   const device = await readDevice(xs, 'vbd', ids[0]);
   granter = new KernelGranter(xen, device.backendId, { ro: PAGES_PER_DIRECTION, rw: PAGES_PER_DIRECTION });
   await connectFrontend(xs, device, {

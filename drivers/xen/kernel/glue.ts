@@ -130,7 +130,7 @@ export function xenstore(device: string): XenstoreConnection {
   if (connection) return connection;
   const xen = xenNatives(device);
   const ring = xen.xenstore;
-  if (!ring) throw new DeviceError(device, 'this domain has no xenstore (dom0less, or our kernel is dom0): PV devices need a Linux dom0 (nymote boot --full)');
+  if (!ring) throw new DeviceError(device, 'this domain has no xenstore (dom0less, or our kernel is dom0): PV devices need a Linux dom0 (nymote boot --full)', 'absent');
   let channel: EventChannel | null = null;
   const fence = xen.fence;
   const transport = createRingTransport(new Uint8Array(ring.page), {

@@ -205,7 +205,7 @@ class NetfrontLink {
 export const createNetfront: DriverFactory<Netif> = function (name) {
   return openPvDevice(name, async function (xen, xs) {
     const ids = await listDevices(xs, 'vif');
-    if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no vif (xl config: vif = [...])');
+    if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no vif (xl config: vif = [...])', 'absent');
     const device = await readDevice(xs, 'vif', ids[0]);
     const mac = parseMac(await xs.client.read(device.path + '/mac'), name);
     const link = new NetfrontLink(name, xen, xs, mac, device.backendId);

@@ -1,0 +1,60 @@
+/*
+ * The node board's process: `node --import tsx --import register.mjs
+ * start.ts <app entry> [app args]`. It installs the kernel contract over
+ * Node (kernel.ts), binds the app's needs to the board's drivers as an
+ * image does, runs main() and exits with its code. Node's event loop does
+ * the rest; an uncaught error goes to the app's onUncaughtError handler,
+ * else it is reported and the process exits 1, as in an image.
+ */
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { nodeKernel } from './kernel';
+import { bindDevices } from '../../kernel/runtime/devices';
+import { parseBootArgs } from '../../kernel/runtime/bootargs';
+import { getUncaughtHandler } from '../../kernel/runtime/loop';
+import type { AppSpec, DeviceNeed } from '../../kernel/runtime/nymote';
+import type { DriverFactory } from '../../drivers/interfaces';
+import board from '../../board/node/board';
+
+const REPO = join(import.meta.dirname, '..', '..');
+
+function report(err: unknown, kind: string): void {
+  const e = err as Error;
+  process.stderr.write(kind + ': ' + (e && e.stack ? e.stack : String(err)) + '\n');
+}
+
+async function driverTable(needs: Record<string, DeviceNeed>): Promise<Record<string, DriverFactory<unknown>>> {
+  const table: Record<string, DriverFactory<unknown>> = {};
+  for (const need of Object.values(needs)) {
+    const kind = need.replace(/\?$/, '') as keyof typeof board.drivers;
+    const where = board.drivers[kind];
+    if (!where) continue; // bindDevices names the missing kind
+    const [file, name] = where.split('#');
+    table[kind] = (await import(pathToFileURL(join(REPO, file)).href))[name] as DriverFactory<unknown>;
+  }
+  return table;
+}
+
+async function main(): Promise<void> {
+  const [entry, ...args] = process.argv.slice(2);
+  (globalThis as unknown as { __kernel: NymoteKernel }).__kernel = nodeKernel(args);
+  for (const kind of ['exception', 'rejection'] as const) {
+    process.on(kind === 'exception' ? 'uncaughtException' : 'unhandledRejection', (err: unknown) => {
+      const handler = getUncaughtHandler();
+      if (handler && handler(err, kind)) return;
+      report(err, kind === 'exception' ? 'Uncaught exception' : 'Unhandled promise rejection');
+      process.exit(1);
+    });
+  }
+  const app = (await import(pathToFileURL(entry).href)).default as AppSpec<Record<string, DeviceNeed>>;
+  if (!app || typeof app.main !== 'function') throw new Error(entry + ': the default export is not a defineApp({ name, needs, main }) app');
+  const needs = app.needs || {};
+  const devices = await bindDevices(needs, { name: board.name, drivers: await driverTable(needs) }, parseBootArgs(args));
+  const result = await app.main(devices as never, { args, board: board.name });
+  if (typeof result === 'number') process.exit(result);
+}
+
+main().catch((err: unknown) => {
+  report(err, 'nymote');
+  process.exit(1);
+});

@@ -1,0 +1,200 @@
+/*
+ * One connection: read, parse, answer, repeat. Requests are answered one
+ * at a time in arrival order, and nothing more is read while a handler
+ * runs, so pipelined requests wait in the parser's queue and the peer's
+ * window (RFC 9112 §9.3.2) and responses can only come out in order.
+ *
+ * Timeouts (options.ts): the head from its first byte, a stalled body,
+ * an idle kept-alive connection, a write the peer will not take. A
+ * parse error is answered with its status and "Connection: close", since
+ * where the next request would start is no longer known.
+ */
+import { type Counters, count, type Flow } from '../../net/types';
+import { accessLogLine } from './access-log';
+import { formatHttpDate } from './dates';
+import { HttpError } from './errors';
+import { closeGracefully, FlowReader, writeWithin } from './flow-io';
+import { errorResponse, type Handler, type Request, type Response } from './message';
+import { resolveSettings, type HttpServerOptions, type Settings } from './options';
+import { RequestParser, type RequestHead } from './parser';
+import { checkResponse, sendResponse, type CheckedResponse, type SendResult } from './send';
+import { fromLatin1 } from './bytes';
+import { parseQuery } from './target';
+
+/** How serveHttp steers a connection from outside. */
+export interface ConnectionControl {
+  /** Set by the server: close after the current response, or now when idle. */
+  draining: boolean;
+  /** Set by the connection while it waits for a request with nothing received. */
+  idle: boolean;
+}
+
+const CONTINUE = fromLatin1('HTTP/1.1 100 Continue\r\n\r\n') as Uint8Array;
+
+/**
+ * Serves HTTP on one connected flow (ours or a Node socket's) until either
+ * side closes it; never rejects, whatever arrives.
+ */
+export function serveFlow(flow: Flow, handler: Handler, options?: HttpServerOptions): Promise<void> {
+  return serveConnection(flow, handler, resolveSettings(options), {}, { draining: false, idle: false });
+}
+
+export function serveConnection(flow: Flow, handler: Handler, s: Settings, counters: Counters, control: ConnectionControl): Promise<void> {
+  return new Connection(flow, handler, s, counters, control).run().then(undefined, function (e) {
+    // Only a fault of ours gets here: report it, and never leave the flow open.
+    s.onError(e, null);
+    flow.abort();
+  });
+}
+
+function internalError(): CheckedResponse {
+  return checkResponse(errorResponse(500)) as CheckedResponse;
+}
+
+class Connection {
+  private readonly parser: RequestParser;
+  private readonly reader: FlowReader;
+  private served = 0;
+  /** When the current request's head must be complete; -1 until its first byte. */
+  private headDeadline: number;
+  /** When the current request started (its first byte, or when it came up from the queue). */
+  private started: number;
+  private head: RequestHead | null = null;
+
+  constructor(private readonly flow: Flow, private readonly handler: Handler, private readonly s: Settings,
+    private readonly counters: Counters, private readonly control: ConnectionControl) {
+    this.parser = new RequestParser(s.parser);
+    this.reader = new FlowReader(flow, s.scheduler);
+    this.started = s.scheduler.now();
+    this.headDeadline = this.started + s.headerTimeoutMs;
+  }
+
+  async run(): Promise<void> {
+    const s = this.s;
+    const now = function (): number { return s.scheduler.now(); };
+    for (;;) {
+      let ev = this.parser.next();
+      if (ev === null) {
+        const phase = this.parser.phase;
+        if (phase === 'idle' && this.control.draining) return this.close();
+        let wait: number;
+        if (phase === 'body') wait = s.bodyTimeoutMs;
+        else if (phase === 'idle' && this.served > 0) wait = s.idleTimeoutMs;
+        else {
+          if (this.headDeadline < 0) this.headDeadline = now() + s.headerTimeoutMs;
+          wait = this.headDeadline - now();
+        }
+        this.control.idle = phase === 'idle';
+        const r = await this.reader.read(wait);
+        this.control.idle = false;
+        if (r.kind === 'error') { count(this.counters, 'http.resets'); this.flow.abort(); return; }
+        if (r.kind === 'timeout') {
+          count(this.counters, 'http.timeouts');
+          if (phase === 'idle') return this.close();
+          const reason = phase === 'body' ? 'request body stalled' : 'request head too slow';
+          return this.fail(new HttpError(408, reason), this.head ? requestLine(this.head) : null);
+        }
+        if (r.kind === 'end') {
+          ev = this.parser.end();
+          if (ev === null) return this.close();
+        } else {
+          if (phase === 'idle') {
+            this.started = now();
+            this.headDeadline = this.started + s.headerTimeoutMs;
+          }
+          this.parser.push(r.data);
+          continue;
+        }
+      }
+      if (ev.type === 'head') {
+        this.head = ev.head;
+        if (ev.head.expectContinue && !this.parser.bodyStarted) {
+          if (!(await writeWithin(this.flow, CONTINUE, s.scheduler, s.sendTimeoutMs))) { this.flow.abort(); return; }
+        }
+        continue;
+      }
+      if (ev.type === 'error') {
+        count(this.counters, 'http.bad-requests');
+        return this.fail(ev.error, ev.requestLine);
+      }
+      this.head = null;
+      this.served++;
+      count(this.counters, 'http.requests');
+      const keep = await this.answer(ev.head, ev.body);
+      if (!keep) return;
+      this.started = now();
+      this.headDeadline = -1;
+    }
+  }
+
+  /** Runs the handler and sends its response; whether the connection goes on. */
+  private async answer(head: RequestHead, body: Uint8Array): Promise<boolean> {
+    const req: Request = {
+      method: head.method, target: head.target, version: head.version, path: head.path,
+      query: parseQuery(head.query), queryString: head.query, host: head.host, headers: head.headers,
+      body: body, remote: this.flow.remote, local: this.flow.local,
+      params: Object.create(null) as { [name: string]: string },
+    };
+    const response = await this.call(req);
+    const sent = await this.send(response, head.method, head.version, head.keepAlive && !this.control.draining, requestLine(head));
+    if (!sent.ok) {
+      if (sent.error !== undefined) this.s.onError(sent.error, req);
+      count(this.counters, 'http.resets');
+      this.flow.abort();
+      return false;
+    }
+    if (!sent.keepAlive) { await this.close(); return false; }
+    return true;
+  }
+
+  private call(req: Request): Promise<CheckedResponse> {
+    const s = this.s;
+    const counters = this.counters;
+    let p: Promise<Response>;
+    try {
+      p = Promise.resolve(this.handler(req));
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    return p.then(function (res) {
+      const checked = checkResponse(res);
+      if (typeof checked !== 'string') return checked;
+      count(counters, 'http.handler-errors');
+      s.onError(new Error('bad response: ' + checked), req);
+      return internalError();
+    }, function (e) {
+      if (e instanceof HttpError && e.status >= 400 && e.status <= 599) return checkResponse(errorResponse(e.status, e.reason)) as CheckedResponse;
+      count(counters, 'http.handler-errors');
+      s.onError(e, req);
+      return internalError();
+    });
+  }
+
+  private async send(r: CheckedResponse, method: string, version: 'HTTP/1.0' | 'HTTP/1.1', keepAlive: boolean, line: string | null): Promise<SendResult> {
+    const s = this.s;
+    const sent = await sendResponse({
+      flow: this.flow, scheduler: s.scheduler, sendTimeoutMs: s.sendTimeoutMs,
+      method: method, version: version, keepAlive: keepAlive, date: formatHttpDate(s.clock()),
+    }, r);
+    s.onLog(accessLogLine({
+      remote: this.flow.remote, time: s.clock(), requestLine: line, status: r.status, bytes: sent.bytes,
+      durationMs: s.scheduler.now() - this.started,
+    }));
+    return sent;
+  }
+
+  /** Answers an error that leaves the stream unframed, then closes. */
+  private async fail(error: HttpError, line: string | null): Promise<void> {
+    const sent = await this.send(checkResponse(errorResponse(error.status, error.reason)) as CheckedResponse, 'GET', 'HTTP/1.1', false, line);
+    if (!sent.ok) { this.flow.abort(); return; }
+    return this.close();
+  }
+
+  private close(): Promise<void> {
+    return closeGracefully(this.flow, this.reader, this.s.scheduler, this.s.lingerMs);
+  }
+}
+
+function requestLine(head: RequestHead): string {
+  return head.method + ' ' + head.target + ' ' + head.version;
+}

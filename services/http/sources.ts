@@ -1,0 +1,69 @@
+/*
+ * FileSources for the file server: files held in memory (tests, small
+ * embedded sites), and a FAT32 volume (store/fat32's Volume, or anything
+ * with its stat/open shape). Node's fs is a few lines in the caller
+ * (services/http/interop.test.ts has one): no Node imports here.
+ */
+import { utf8 } from './bytes';
+import type { FileSource, FileStat } from './files';
+
+/** Files by absolute path ("/css/site.css"); directories are implied by the paths. */
+export function memorySource(files: { [path: string]: Uint8Array | string }, mtimeMs?: number): FileSource {
+  const bytes: { [path: string]: Uint8Array } = Object.create(null);
+  const dirs: { [path: string]: boolean } = Object.create(null);
+  dirs['/'] = true;
+  for (const p in files) {
+    if (!Object.prototype.hasOwnProperty.call(files, p)) continue;
+    const v = files[p];
+    bytes[p] = typeof v === 'string' ? utf8(v) : v;
+    for (let i = p.indexOf('/', 1); i > 0; i = p.indexOf('/', i + 1)) dirs[p.slice(0, i)] = true;
+  }
+  const mtime = mtimeMs || 0;
+  return {
+    stat: function (path) {
+      if (dirs[path]) return Promise.resolve<FileStat | null>({ size: 0, mtimeMs: mtime, directory: true });
+      const b = bytes[path];
+      return Promise.resolve(b ? { size: b.length, mtimeMs: mtime, directory: false } : null);
+    },
+    read: function (path, offset, length) {
+      const b = bytes[path];
+      if (!b) return Promise.reject(new Error(path + ': no such file'));
+      return Promise.resolve(b.subarray(Math.min(offset, b.length), Math.min(offset + length, b.length)));
+    },
+  };
+}
+
+/** What volumeSource needs of a volume: store/fat32's Volume has it. */
+export interface VolumeLike {
+  stat(path: string): Promise<{ isDirectory: boolean; size: number; modified: number }>;
+  open(path: string): Promise<{ read(pos: number, buf: Uint8Array): Promise<number>; close(): Promise<void> }>;
+}
+
+function missing(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null) && (e as { code?: unknown }).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** A mounted FAT32 volume (modified times come from its directory entries, 2 s granularity). */
+export function volumeSource(volume: VolumeLike): FileSource {
+  return {
+    stat: function (path) {
+      return volume.stat(path).then(function (st): FileStat | null {
+        return { size: st.size, mtimeMs: st.modified, directory: st.isDirectory };
+      }, function (e) {
+        if (missing(e)) return null;
+        throw e;
+      });
+    },
+    read: function (path, offset, length) {
+      return volume.open(path).then(function (h) {
+        const buf = new Uint8Array(length);
+        return h.read(offset, buf).then(function (n) {
+          return h.close().then(function () { return buf.subarray(0, n); });
+        }, function (e) {
+          return h.close().then(function () { throw e; }, function () { throw e; });
+        });
+      });
+    },
+  };
+}

@@ -1,6 +1,6 @@
 /*
  * `nymote run APP -b node` and `nymote dev APP`: the app's TypeScript in a
- * Node child process (start.ts) on the host's sockets and files. The app's
+ * Node child process (start.ts, through tsx) on the host's sockets and files. The app's
  * content/ folder becomes a data volume as a build makes one
  * (images/<app>-node/data.img) and is its disk unless --disk names another.
  * dev restarts the child whenever a source file of the app or of the
@@ -39,18 +39,28 @@ async function appArgs(appPath: string, args: string[], opts: NodeRunOptions): P
   return { entry: app.entry, args, sources: [app.dir, ...PACKAGE_SOURCES.map((d) => join(REPO, d))] };
 }
 
+/** tsx's loader as a URL, so the child finds it from any working folder. */
+const TSX = import.meta.resolve('tsx');
+
 function childArgs(entry: string, args: string[]): string[] {
-  return ['--import', 'tsx', '--import', join(HERE, 'register.mjs'), join(HERE, 'start.ts'), entry, ...args];
+  return ['--import', TSX, join(HERE, 'start.ts'), entry, ...args];
 }
 
+/**
+ * tsx reads the package's tsconfig, whose paths map 'nymote' to the API
+ * module: so an app folder anywhere on disk (ESM or not) imports it, as the
+ * image builder resolves it (DESIGN.md §7).
+ */
+const CHILD_ENV = { ...process.env, TSX_TSCONFIG_PATH: join(REPO, 'tsconfig.json') };
+
 function startChild(entry: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, childArgs(entry, args), { stdio: 'inherit' });
+  return spawn(process.execPath, childArgs(entry, args), { stdio: 'inherit', env: CHILD_ENV });
 }
 
 /** Runs the app under Node; resolves to its exit code (dev: only when interrupted). */
 export async function runOnNode(appPath: string, args: string[], opts: NodeRunOptions): Promise<number> {
   const run = await appArgs(appPath, args, opts);
-  if (!opts.watch) return runForeground(process.execPath, childArgs(run.entry, run.args));
+  if (!opts.watch) return runForeground(process.execPath, childArgs(run.entry, run.args), { env: CHILD_ENV });
   return new Promise((resolve) => {
     let child: ChildProcess | null = null;
     let restartTimer: NodeJS.Timeout | undefined;

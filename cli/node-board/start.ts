@@ -1,6 +1,6 @@
 /*
- * The node board's process: `node --import tsx --import register.mjs
- * start.ts <app entry> [app args]`. It installs the kernel contract over
+ * The node board's process: `node --import tsx start.ts <app entry> [app
+ * args]` (run.ts). It installs the kernel contract over
  * Node (kernel.ts), binds the app's needs to the board's drivers as an
  * image does, runs main() and exits with its code. Node's event loop does
  * the rest; an uncaught error goes to the app's onUncaughtError handler,

@@ -104,6 +104,6 @@ export function parseHttpDate(text: string, nowMs?: number): number | null {
     return build(year, monthIndex(m[2]), +m[1], +m[4], +m[5], +m[6]);
   }
   m = ASCTIME.exec(s);
-  if (m) return build(+m[7], monthIndex(m[1]), +m[2].replace(' ', ''), +m[3], +m[4], +m[5]);
+  if (m) return build(+m[6], monthIndex(m[1]), +m[2].replace(' ', ''), +m[3], +m[4], +m[5]);
   return null;
 }

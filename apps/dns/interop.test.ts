@@ -13,6 +13,7 @@ import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'nod
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { normalDig, startNsd } from '../../test/dig';
 import { buildApp, REPO } from '../../test/helpers';
 
 const have = (tool: string, arg = '-v'): boolean => spawnSync(tool, [arg], { stdio: 'ignore' }).error === undefined;
@@ -51,11 +52,6 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-/** dig's printout without what differs between two runs (ids, timings, server address). */
-function normalDig(out: string): string {
-  return out.split('\n').filter((l) => !/^;; (Query time|SERVER|WHEN|MSG SIZE|global options)|^; <<>> DiG|^$|^; COOKIE/.test(l))
-    .map((l) => l.replace(/id: \d+/, 'id').replace(/\s+/g, ' ')).join('\n');
-}
 function normalKdig(out: string): string {
   return out.split('\n').filter((l) => !/^;; (Received|From|Time)|^$|^;; COOKIE/.test(l))
     .map((l) => l.replace(/id: \d+/, 'id').replace(/\s+/g, ' ')).join('\n');
@@ -115,16 +111,11 @@ const nsdTarget = direct('127.0.0.1', NSD_PORT);
 
 beforeAll(async () => {
   if (!haveNsd) return;
-  const conf = join(work, 'nsd.conf');
-  writeFileSync(conf, [
-    'server:', `  ip-address: 127.0.0.1@${NSD_PORT}`, `  port: ${NSD_PORT}`, '  username: ""', '  chroot: ""', '  database: ""',
-    `  zonelistfile: "${work}/zone.list"`, `  pidfile: "${work}/nsd.pid"`, `  xfrdfile: "${work}/xfrd.state"`, `  xfrdir: "${work}"`,
-    `  logfile: "${work}/nsd.log"`, '  server-count: 1', '  verbosity: 1',
-    'remote-control:', '  control-enable: no',
-    'zone:', '  name: example.com', `  zonefile: "${ZONES[0]}"`, '  provide-xfr: 127.0.0.1 NOKEY',
-    'zone:', '  name: example.net', `  zonefile: "${ZONES[1]}"`, '',
-  ].join('\n'));
-  nsd = start('nsd', ['-d', '-c', conf]);
+  const child = startNsd(work, NSD_PORT, [{ name: 'example.com', file: ZONES[0], provideXfr: '127.0.0.1' }, { name: 'example.net', file: ZONES[1] }]);
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  nsd = { child, out: () => out, exited: new Promise((resolve) => child.on('exit', resolve)) };
   const until = Date.now() + 20_000;
   while (!/status: NOERROR/.test(await nsdTarget.dig(['example.com', 'SOA']))) {
     if (Date.now() > until) throw new Error('nsd did not start:\n' + nsd.out());

@@ -4,7 +4,7 @@
  * kernel event loop here, so block() and the unix watch natives are absent
  * in effect (they throw): Node's own loop runs timers, promises and sockets.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, statSync, writeSync, constants } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 
 const MODES: Record<string, string | number> = {
@@ -41,6 +41,10 @@ export function nodeKernel(args: string[]): NymoteKernel {
     pwrite: (fd, buf, offset) => writeSync(fd, buf, 0, buf.length, offset),
     fsync: (fd) => fsyncSync(fd),
     size: (fd) => fstatSync(fd).size,
+    stat(path) {
+      const st = statSync(path);
+      return { size: st.size, mtimeMs: Math.floor(st.mtimeMs), directory: st.isDirectory() };
+    },
     watch: () => notHere('unix.watch'),
     unwatch: () => notHere('unix.unwatch'),
     tapOpen: () => notHere('unix.tapOpen'),

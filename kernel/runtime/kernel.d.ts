@@ -16,6 +16,8 @@ interface NymoteUnixNatives {
   pwrite(fd: number, buf: Uint8Array, offset: number): number;
   fsync(fd: number): void;
   size(fd: number): number;
+  /** Follows symlinks; throws Error with .code (ENOENT, EACCES...). */
+  stat(path: string): { size: number; mtimeMs: number; directory: boolean };
   /** Level-triggered readiness as an event id that block() returns. */
   watch(fd: number, readable: boolean, writable: boolean): number;
   unwatch(eventId: number): void;

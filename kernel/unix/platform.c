@@ -202,6 +202,21 @@ static duk_ret_t unix_size(duk_context *ctx) {
 	return 1;
 }
 
+/* stat(path) -> { size, mtimeMs, directory }; throws ENOENT etc. */
+static duk_ret_t unix_stat(duk_context *ctx) {
+	const char *path = duk_require_string(ctx, 0);
+	struct stat st;
+	if (stat(path, &st) < 0) return throw_errno(ctx, path);
+	duk_push_object(ctx);
+	duk_push_number(ctx, (double)st.st_size);
+	duk_put_prop_string(ctx, -2, "size");
+	duk_push_number(ctx, (double)st.st_mtim.tv_sec * 1000.0 + (double)(st.st_mtim.tv_nsec / 1000000));
+	duk_put_prop_string(ctx, -2, "mtimeMs");
+	duk_push_boolean(ctx, S_ISDIR(st.st_mode));
+	duk_put_prop_string(ctx, -2, "directory");
+	return 1;
+}
+
 static duk_ret_t unix_watch(duk_context *ctx) {
 	int fd = duk_require_int(ctx, 0);
 	short events = (short)((duk_to_boolean(ctx, 1) ? POLLIN : 0) | (duk_to_boolean(ctx, 2) ? POLLOUT : 0));
@@ -252,6 +267,7 @@ static const duk_function_list_entry unix_natives[] = {
 	{"pwrite", unix_pwrite, 3},
 	{"fsync", unix_fsync, 1},
 	{"size", unix_size, 1},
+	{"stat", unix_stat, 1},
 	{"watch", unix_watch, 3},
 	{"unwatch", unix_unwatch, 1},
 	{"tapOpen", unix_tap_open, 1},

@@ -75,7 +75,9 @@ const MAX_DRAIN_BYTES = 1048576;
  * discarding until the peer closes too, for at most `lingerMs`. Closing
  * while the peer's data sits unread makes a kernel reset the connection,
  * which can destroy a response the peer has not read yet (an error sent
- * in the middle of an upload). Resets what is still open at the end.
+ * in the middle of an upload). Resets the connection unless both sides
+ * had closed by then, so a peer that neither closes nor stops sending
+ * cannot keep it half-open.
  */
 export function closeGracefully(flow: Flow, reader: FlowReader, scheduler: Scheduler, lingerMs: number): Promise<void> {
   const deadline = scheduler.now() + lingerMs;
@@ -88,10 +90,12 @@ export function closeGracefully(flow: Flow, reader: FlowReader, scheduler: Sched
     closed = true;
   }
   let drained = 0;
+  let peerEnded = false;
   const drain = function (): Promise<void> {
     const left = deadline - scheduler.now();
     if (left <= 0 || drained > MAX_DRAIN_BYTES) return Promise.resolve();
     return reader.read(left).then(function (r) {
+      if (r.kind === 'end') peerEnded = true;
       if (r.kind !== 'data') return;
       drained += r.data.length;
       return drain();
@@ -99,5 +103,5 @@ export function closeGracefully(flow: Flow, reader: FlowReader, scheduler: Sched
   };
   return drain()
     .then(function () { return closed ? true : settlesWithin(closing, scheduler, deadline - scheduler.now()); })
-    .then(function () { if (!closed) flow.abort(); });
+    .then(function () { if (!closed || !peerEnded) flow.abort(); });
 }

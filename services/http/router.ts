@@ -39,11 +39,11 @@ function match(segments: string[], path: string): { [name: string]: string } | n
   const params = Object.create(null) as { [name: string]: string };
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i];
+    if (i >= parts.length) return null;
     if (seg === '*' && i === segments.length - 1) {
       params['*'] = parts.slice(i).join('/');
       return params;
     }
-    if (i >= parts.length) return null;
     const decoded = percentDecode(parts[i]);
     if (decoded === null) return null;
     if (seg.charAt(0) === ':') {

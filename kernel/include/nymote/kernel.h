@@ -95,6 +95,7 @@ void nymote_heap_stats(struct nymote_heap_stats *out);
  *   pread(fd, u8, offset) / pwrite(fd, u8, offset) -> bytes
  *   fsync(fd)
  *   size(fd) -> bytes
+ *   stat(path) -> { size, mtimeMs, directory }
  *   watch(fd, readable, writable) -> event id;  unwatch(id)
  *   tapOpen(name) -> fd (non-blocking)
  *

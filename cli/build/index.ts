@@ -3,7 +3,8 @@
  * its bytecode blob, the bundle, manifest.json and a size report.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import type { BoardSpec } from '../../board/spec';
@@ -53,20 +54,51 @@ function treeFiles(dir: string): string[] {
     e.isDirectory() ? treeFiles(join(dir, e.name)) : [join(dir, e.name)]);
 }
 
+/** Text files worth precompressing: a server sends `NAME.gz` to clients that accept gzip. */
+const COMPRESSIBLE = /\.(html?|css|js|mjs|json|svg|txt|xml|map|wasm)$/i;
+
 /**
- * The app's content/ folder as a FAT32 volume: room for the content twice
- * over plus 32 MiB for what the app writes, at least 64 MiB (the file is
- * sparse, so the unused part costs no disk).
+ * A copy of content/ with a `.gz` beside each compressible file of 1 KiB or
+ * more that gzip shrinks by a tenth (unless the app ships its own .gz):
+ * the precompressed variants an HTTP server picks by Accept-Encoding.
+ */
+function stageContent(content: string, stage: string): number {
+  rmSync(stage, { recursive: true, force: true });
+  cpSync(content, stage, { recursive: true });
+  let added = 0;
+  for (const file of treeFiles(stage)) {
+    if (!COMPRESSIBLE.test(file) || existsSync(file + '.gz')) continue;
+    const bytes = readFileSync(file);
+    if (bytes.length < 1024) continue;
+    const gz = gzipSync(bytes, { level: 9 });
+    if (gz.length > bytes.length * 0.9) continue;
+    writeFileSync(file + '.gz', gz);
+    added++;
+  }
+  return added;
+}
+
+/**
+ * The app's content/ folder as a FAT32 volume (with precompressed .gz
+ * variants): room for the content twice over plus 32 MiB for what the app
+ * writes, at least 64 MiB (the file is sparse, so the unused part costs no
+ * disk).
  */
 export async function writeDataVolume(file: string, content: string): Promise<{ image: string; files: number; bytes: number }> {
-  const bytes = treeFiles(content).reduce((n, f) => n + statSync(f).size, 0);
-  const MiB = 1024 * 1024;
-  const size = Math.max(64 * MiB, Math.ceil((2 * bytes + 32 * MiB) / MiB) * MiB);
-  mkdirSync(dirname(file), { recursive: true });
-  rmSync(file, { force: true });
-  await diskCreate(file, String(size), { label: 'NYMOTE' });
-  const filled = await diskFill(file, content);
-  return { image: DATA_IMAGE, files: filled.files, bytes: filled.bytes };
+  const stage = file + '.content';
+  stageContent(content, stage);
+  try {
+    const bytes = treeFiles(stage).reduce((n, f) => n + statSync(f).size, 0);
+    const MiB = 1024 * 1024;
+    const size = Math.max(64 * MiB, Math.ceil((2 * bytes + 32 * MiB) / MiB) * MiB);
+    mkdirSync(dirname(file), { recursive: true });
+    rmSync(file, { force: true });
+    await diskCreate(file, String(size), { label: 'NYMOTE' });
+    const filled = await diskFill(file, stage);
+    return { image: DATA_IMAGE, files: filled.files, bytes: filled.bytes };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }
 
 function version(): string {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { buildApp, bootImage, fixture, nymote, REPO, runImage } from '../helpers';
 
 const have = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-const STORE_LINE = /store-content: hello from content\/ \| notes: a\.txt 6, random\.txt 6756/;
+const STORE_LINE = /store-content: hello from content\/ \| notes: a\.txt 6, random\.bin 6756/;
 
 describe('the node board', () => {
   it('runs an app from any folder under Node: its output, boot arguments and exit code', () => {
@@ -76,8 +76,8 @@ describe("an image's data volume (content/ at build time)", () => {
     const img = join(dir, 'data.img');
     if (have('fsck.fat')) expect(spawnSync('fsck.fat', ['-n', img], { encoding: 'utf8' }).status).toBe(0);
     if (have('mtype')) {
-      const t = spawnSync('mtype', ['-i', img, '::/notes/random.txt'], { encoding: 'utf8' });
-      expect(t.stdout).toBe(readFileSync(fixture('store-content/content/notes/random.txt'), 'utf8'));
+      const t = spawnSync('mtype', ['-i', img, '::/notes/random.bin'], { encoding: 'utf8' });
+      expect(t.stdout).toBe(readFileSync(fixture('store-content/content/notes/random.bin'), 'utf8'));
     }
   });
 

@@ -12,6 +12,7 @@ import { bootXenX86, bootXenX86Full } from './boot/xen-x86';
 import { UserError } from './errors';
 import { runOnNode } from './node-board/run';
 import { runForeground } from './child';
+import { newApp, TEMPLATES } from './new';
 import { display } from './paths';
 
 export interface BootOptions {
@@ -78,6 +79,15 @@ export async function main(argv: string[]): Promise<number> {
     .description('TypeScript applications as tiny appliance images')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('new')
+    .description('scaffold an app folder (apps/<name>/app.ts + content/) from a template')
+    .argument('<name>', "the app's name (lower-case letters, digits, '-')")
+    .option('-t, --template <template>', `what to start from: ${Object.entries(TEMPLATES).map(([k, v]) => `${k} (${v})`).join('; ')}`, 'homepage')
+    .option('-d, --dir <folder>', 'where the app folder goes', 'apps')
+    .action((name: string, o: { template: string; dir: string }) => {
+      process.stdout.write(newApp(name, { template: o.template, dir: o.dir }) + '\n');
+    });
 
   program.command('build')
     .description('build an app into images/<app>-<board>/ (image, bytecode, manifest, sizes)')

@@ -13,7 +13,7 @@
 import { defineApp, mount, network, type BlockDevice } from 'nymote';
 import { ZoneError } from '../../services/dns/errors';
 import { type Zone } from '../../services/dns/zone';
-import { readHostText } from './host-file';
+import { readHostText } from '../../drivers/host-files';
 import { option, readyLine, startDns } from './serve';
 import { loadZones, loadStoreZones, optionValues, ZONES_FOLDER } from './zones';
 

@@ -10,6 +10,12 @@ export { network, type Network, type NetworkOptions } from '../../net/network';
 export { formatIpv4, parseIpv4, formatMac, type Ipv4Address } from '../../net/address';
 export { FlowError, type Flow, type Endpoint } from '../../net/types';
 export { mount, mkfs, fsck, FsError, FileHandle, type Volume, type DirListing, type Stat, type StatFs } from '../../store/fat32/index';
+export { hasHostFiles, readHostText, hostFileSource } from '../../drivers/host-files';
+export {
+  serveHttp, serveFlow, router, serveFiles, volumeSource, memorySource, json, text, readJson, readText, errorResponse, HttpError,
+  type Handler, type Request, type Response, type ResponseHeaders, type BodyStream, type Router, type FileSource, type FileStat,
+  type HttpServer, type HttpServerOptions, type FileServerOptions,
+} from '../../services/http/index';
 export { openStore, records, RecordsError, blockPageStore, filePageStore, fatFilePageStore, memoryPageStore, type RecordStore, type StoreOptions, type StoreStats, type Collection, type RecordsOptions, type Query, type PageStore, type ByteFile, type RecordsErrorCode } from '../../store/records/index';
 
 /** What an app may ask for, by kind. */

@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('list the boards an app can be built for')
     .action(async () => {
       for (const b of await loadBoards()) {
-        process.stdout.write(`${b.name.padEnd(12)} ${b.platform}/${b.arch}, ${b.memoryMiB} MiB: ${b.description}\n`);
+        process.stdout.write(`${b.name.padEnd(12)} ${b.platform}/${b.arch}${b.platform === 'node' ? '' : `, ${b.memoryMiB} MiB`}: ${b.description}\n`);
       }
     });
 

@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   qemu-system-arm qemu-system-x86 qemu-utils device-tree-compiler musl-dev
   dosfstools mtools dnsutils knot-dnsutils curl iproute2 iputils-ping cpio
   socat netcat-openbsd dnsmasq-base nftables python3 bind9-utils nsd dnsperf bind9 valgrind
+  wrk nginx-light chromium fonts-dejavu-core
 )
 
 missing=()

@@ -11,6 +11,7 @@
  */
 import { type Counters, count, type Flow } from '../../net/types';
 import { accessLogLine } from './access-log';
+import { fromLatin1 } from './bytes';
 import { formatHttpDate } from './dates';
 import { HttpError } from './errors';
 import { closeGracefully, FlowReader, writeWithin } from './flow-io';
@@ -18,7 +19,6 @@ import { errorResponse, type Handler, type Request, type Response } from './mess
 import { resolveSettings, type HttpServerOptions, type Settings } from './options';
 import { RequestParser, type RequestHead } from './parser';
 import { checkResponse, sendResponse, type CheckedResponse, type SendResult } from './send';
-import { fromLatin1 } from './bytes';
 import { parseQuery } from './target';
 
 /** How serveHttp steers a connection from outside. */

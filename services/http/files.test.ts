@@ -11,6 +11,8 @@ import { fileEtag, serveFiles, type FileSource } from './files';
 import { parseRange } from './range';
 import { memorySource, volumeSource } from './sources';
 import { collect, fakeRequest } from './test-request';
+import { createRamBlock } from '../../drivers/memory/ram-block';
+import { mkfs, mount } from '../../store/fat32/index';
 
 describe('file paths', () => {
   it('normalises and refuses escapes, NUL, backslashes and hidden "/"', () => {
@@ -228,19 +230,20 @@ describe('serveFiles', () => {
     expect((await ask('GET', '/index.html')).headers.Vary).toBeUndefined();
     expect(await ask('GET', '/app.js.gz')).toMatchObject({ body: 'GZIPPED', headers: { 'Content-Type': 'application/gzip' } });
   });
-  it('reads a FAT32-shaped volume through volumeSource', async () => {
-    const data = new TextEncoder().encode('on the card');
-    const vol = {
-      stat: async (p: string) => {
-        if (p === '/') return { isDirectory: true, size: 0, modified: 0 };
-        if (p === '/card.txt') return { isDirectory: false, size: data.length, modified: MTIME };
-        throw Object.assign(new Error('ENOENT: ' + p), { code: p.startsWith('/card.txt/') ? 'ENOTDIR' : 'ENOENT' });
-      },
-      open: async () => ({ read: async (pos: number, buf: Uint8Array) => { const part = data.subarray(pos, pos + buf.length); buf.set(part); return part.length; }, close: async () => undefined }),
-    };
-    const serve = serveFiles(volumeSource(vol));
-    expect(await collect(await serve(fakeRequest('GET', '/card.txt', { Range: 'bytes=3-' })))).toMatchObject({ status: 206, body: 'the card' });
-    expect((await serve(fakeRequest('GET', '/card.txt/x'))).status).toBe(404);
+  it('serves a FAT32 volume (store/fat32 on a RAM block) through volumeSource', async () => {
+    const block = createRamBlock(40 << 20);
+    await mkfs(block, { label: 'WEB' });
+    const vol = await mount(block, { clock: { now: () => MTIME } });
+    await vol.mkdir('/site');
+    await vol.writeFile('/site/index.html', new TextEncoder().encode('on the card'));
+    await vol.writeFile('/site/big.bin', new TextEncoder().encode(big));
+    const serve = serveFiles(volumeSource(vol), { chunkBytes: 5000 });
+    expect(await collect(await serve(fakeRequest('GET', '/site/')))).toMatchObject({ status: 200, body: 'on the card', headers: { 'Last-Modified': 'Wed, 01 May 2024 12:00:00 GMT' } });
+    expect(await collect(await serve(fakeRequest('GET', '/site/index.html', { Range: 'bytes=3-' })))).toMatchObject({ status: 206, body: 'the card' });
+    expect((await collect(await serve(fakeRequest('GET', '/site/big.bin')))).body).toBe(big);
+    expect((await serve(fakeRequest('GET', '/site'))).status).toBe(301);
+    expect((await serve(fakeRequest('GET', '/site/index.html/x'))).status).toBe(404);
+    expect((await serve(fakeRequest('GET', '/nope/x'))).status).toBe(404);
     expect((await serve(fakeRequest('GET', '/'))).status).toBe(404);
   });
 });

@@ -8,7 +8,11 @@ export interface HttpServerOptions extends ParserOptions {
   scheduler?: Scheduler;
   /** Wall-clock milliseconds for the Date field and the log (default Date.now). */
   clock?: () => number;
-  /** A request's head must arrive whole within this, counted from its first byte (from the accept for the first request; default 10 s; 408 after). */
+  /**
+   * A new connection must send its first byte within this, and every
+   * request's head must be whole within this of its first byte, however it
+   * trickles (default 10 s; 408 when part of a head came, a silent close when none did).
+   */
   headerTimeoutMs?: number;
   /** A kept-alive connection with no request in progress is closed after this (default 5 s). */
   idleTimeoutMs?: number;
@@ -40,6 +44,13 @@ export interface Settings {
   onError: (error: unknown, request: Request | null) => void;
 }
 
+/** A listener that throws must not take the connection (or the server) with it. */
+function guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  return function (...args: A) {
+    try { fn(...args); } catch (e) { /* a broken log must not break serving */ }
+  };
+}
+
 function describe(e: unknown): string {
   return e instanceof Error ? (e.stack || e.message) : String(e);
 }
@@ -61,9 +72,9 @@ export function resolveSettings(o?: HttpServerOptions): Settings {
     sendTimeoutMs: opts.sendTimeoutMs || 30000,
     lingerMs: opts.lingerMs || 2000,
     maxConnections: opts.maxConnections || 64,
-    onLog: opts.onLog || function () { /* no log */ },
-    onError: opts.onError || function (e: unknown, req: Request | null) {
+    onLog: guarded(opts.onLog || function () { /* no log */ }),
+    onError: guarded(opts.onError || function (e: unknown, req: Request | null) {
       console.log('http: ' + (req ? req.method + ' ' + req.target + ': ' : '') + describe(e));
-    },
+    }),
   };
 }

@@ -270,7 +270,7 @@ describe('parser properties', () => {
       const events = parseChunks(cut(bytes, points)).filter((e) => e.type !== 'head');
       expect(events.length).toBe(1);
       const e = events[0];
-      if (e.type !== 'request') throw new Error(e.type === 'error' ? e.error.message : e.type);
+      if (e.type !== 'request') throw new Error(e.type === 'error' ? e.error.message : 'head only');
       expect(e.head.method).toBe(r.method);
       expect(e.head.target).toBe(r.target);
       expect(e.head.headers.fields.slice(0, headers.length)).toEqual(headers);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HttpError } from './errors';
 import { json, readJson, readText, text } from './message';
 import { router } from './router';
+import { parseQuery, parseQueryList, percentDecode } from './target';
 import { collect, fakeRequest } from './test-request';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -73,5 +74,19 @@ describe('response helpers', () => {
     expect(readText(fakeRequest('POST', '/', {}, enc('é')))).toBe('é');
     expect(() => readText(fakeRequest('POST', '/', {}, new Uint8Array([0xff])))).toThrow(HttpError);
     expect(() => readJson(fakeRequest('POST', '/', {}, enc('')))).toThrow('400 body is not JSON');
+  });
+});
+
+describe('targets', () => {
+  it('decodes percent-escapes as UTF-8, and query pairs with "+" as space', () => {
+    expect(percentDecode('a%20b%C3%A9')).toBe('a bé');
+    expect(percentDecode('a+b')).toBe('a+b');
+    expect(percentDecode('a+b', true)).toBe('a b');
+    for (const bad of ['%', '%2', '%zz', '%C3', '%FF']) expect([bad, percentDecode(bad)]).toEqual([bad, null]);
+    expect(parseQueryList('a=1&b&&c=%3D&a=2&bad=%zz&=x')).toEqual([['a', '1'], ['b', ''], ['c', '='], ['a', '2'], ['', 'x']]);
+    const q = parseQuery('__proto__=x&toString=y&a=1&a=2');
+    expect(Object.getPrototypeOf(q)).toBeNull();
+    expect(Object.keys(q)).toEqual(['__proto__', 'toString', 'a']);
+    expect([q['__proto__'], q.toString, q.a]).toEqual(['x', 'y', '1']);
   });
 });

@@ -378,6 +378,12 @@ describe('serveHttp: errors', () => {
     expect(h.errors.map(String)).toEqual(['Error: boom', 'Error: async boom', 'Error: bad response: bad value for header X', 'Error: bad response: bad status 99']);
     expect(got.some((r) => r.headers.has('injected'))).toBe(false);
   });
+  it('survives log and error listeners that throw', async () => {
+    const h = setup({ onLog: () => { throw new Error('log full'); }, onError: () => { throw new Error('pager down'); } });
+    const c = h.connect();
+    await c.write(Buffer.concat([GET('/boom'), GET('/text')]));
+    expect((await responses(h.clock, c, 2)).map((r) => r.status)).toEqual([500, 200]);
+  });
   it('logs one line per request in Common Log Format with the duration', async () => {
     const h = setup();
     const c = h.connect();

@@ -4,7 +4,7 @@ import type { Request, Response } from './message';
 import { parseTarget } from './target';
 import { parseQuery } from './target';
 
-export function fakeRequest(method: string, target: string, headers: { [name: string]: string } = {}, body = new Uint8Array(0)): Request {
+export function fakeRequest(method: string, target: string, headers: { [name: string]: string } = {}, body: Uint8Array = new Uint8Array(0)): Request {
   const t = parseTarget(method, target);
   const h = new HeaderList();
   for (const name of Object.keys(headers)) h.add(name, headers[name]);

@@ -55,7 +55,7 @@ export default defineApp({
     const log = option(args, '--access-log') !== 'off';
     const routes = router()
       .get('/healthz', function () {
-        return json({ status: 'ok', app: 'homepage', board: board, uptimeSeconds: Math.floor((Date.now() - started) / 1000), requests: requests });
+        return json({ status: 'ok', board: board, uptimeSeconds: Math.floor((Date.now() - started) / 1000), requests: requests });
       })
       .post('/echo', echo)
       .fallback(serveFiles(site));

@@ -1,0 +1,52 @@
+/*
+ * An appliance booted as a user boots it on a Xen host: `nymote build APP
+ * -b BOARD`, then `nymote boot --full`, the guest beside Debian's Linux
+ * dom0 with its vif bridged to a host tap (in a network namespace made
+ * here, where the probes run) and the image's data volume as its xvda.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { buildApp, REPO } from '../helpers';
+
+export interface BootedAppliance {
+  /** The network namespace holding the host's end of the tap. */
+  ns: string;
+  guest: string;
+  out(): string;
+  /** Waits for the console to match; fails with the console's tail. */
+  waitFor(pattern: RegExp, ms: number): Promise<void>;
+  stop(): void;
+}
+
+export async function bootAppliance(app: string, board: string, net: string, args: string[] = []): Promise<BootedAppliance> {
+  const ns = `nyt-${app.slice(0, 6)}-${process.pid}`;
+  const guest = `${net}.2`;
+  const sh = (cmd: string, a: string[]) => execFileSync(cmd, a, { stdio: 'pipe' });
+  const { dir } = await buildApp(join(REPO, 'apps', app), { board });
+  sh('ip', ['netns', 'add', ns]);
+  sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  sh('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap']);
+  sh('ip', ['-n', ns, 'addr', 'add', `${net}.1/24`, 'dev', 'tap0']);
+  sh('ip', ['-n', ns, 'link', 'set', 'tap0', 'up']);
+  // No --disk: the boot gives the guest the image's data.img (the app's content/).
+  const boot: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, join(REPO, 'bin', 'nymote.js'), 'boot', dir, '--full',
+    '--timeout', '600', '--', '--tap', 'tap0', '--ipv4', `${guest}/24`, ...args]);
+  let out = '';
+  boot.stdout!.on('data', (d) => { out += d; });
+  boot.stderr!.on('data', (d) => { out += d; });
+  return {
+    ns,
+    guest,
+    out: () => out,
+    async waitFor(pattern, ms) {
+      for (const until = Date.now() + ms; !pattern.test(out);) {
+        if (Date.now() > until || boot.exitCode !== null) throw new Error(`no ${pattern} in:\n${out.slice(-6000)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    stop() {
+      boot.kill('SIGTERM');
+      try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
+    },
+  };
+}

@@ -4,36 +4,21 @@
  * on milliseconds since the epoch (proleptic Gregorian, UTC).
  */
 
+import { civilFromDays, DAY_MS, daysFromCivil } from '../../kernel/runtime/calendar';
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const DAY_MS = 86400000;
-
-/** Days since 1970-01-01 of a civil date (month 1..12). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
 
 interface Civil { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number }
 
 function civilFromMs(ms: number): Civil {
   const days = Math.floor(ms / DAY_MS);
   const inDay = ms - days * DAY_MS;
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const month = mp < 10 ? mp + 3 : mp - 9;
+  const c = civilFromDays(days);
   return {
-    year: yoe + era * 400 + (month <= 2 ? 1 : 0),
-    month: month,
-    day: doy - Math.floor((153 * mp + 2) / 5) + 1,
+    year: c.y,
+    month: c.m,
+    day: c.d,
     hour: Math.floor(inDay / 3600000),
     minute: Math.floor(inDay / 60000) % 60,
     second: Math.floor(inDay / 1000) % 60,

@@ -10,32 +10,9 @@
  * same in every engine.
  */
 
+import { civilFromDays, DAY_MS, daysFromCivil } from '../../kernel/runtime/calendar';
+
 export interface FatTime { date: number; time: number; tenth: number }
-
-const DAY_MS = 86400000;
-
-/** Days since 1970-01-01 of a civil date. */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const mp = (m + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function civilFromDays(z: number): { y: number; m: number; d: number } {
-  const zz = z + 719468;
-  const era = Math.floor(zz / 146097);
-  const doe = zz - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m: m, d: d };
-}
 
 const MIN_MS = daysFromCivil(1980, 1, 1) * DAY_MS;
 const MAX_MS = daysFromCivil(2107, 12, 31) * DAY_MS + DAY_MS - 2000;

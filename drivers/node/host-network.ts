@@ -7,7 +7,7 @@
  */
 import { parseIpv4 } from '../../net/address';
 import { DeviceError, type DriverFactory, type HostSockets, type Netif } from '../interfaces';
-import { createSocketStack } from './sockets';
+import { createSocketStack, type Listening } from './sockets';
 
 export const createHostNetwork: DriverFactory<Netif> = function (name, args) {
   const host = args.options.host && args.options.host !== 'true' ? args.options.host : '127.0.0.1';
@@ -16,26 +16,16 @@ export const createHostNetwork: DriverFactory<Netif> = function (name, args) {
   const stack = createSocketStack({ host });
   // Binds finish asynchronously; listening() lets the app say "ready" only once they took.
   const binds: Promise<unknown>[] = [];
+  /** Keeps a bind for listening(); the returned function undoes it. */
+  const track = (b: Promise<Listening>) => {
+    binds.push(b);
+    b.catch(() => { /* reported through listening() */ });
+    return () => { b.then((l) => l.close(), () => undefined); };
+  };
   const sockets: HostSockets = {
     address,
-    udp: {
-      bind(port, onDatagram) {
-        const b = stack.udp.bindAsync(port, onDatagram);
-        binds.push(b);
-        b.catch(() => { /* reported through listening() */ });
-        return () => { b.then((l) => l.close(), () => undefined); };
-      },
-      send: stack.udp.send,
-    },
-    tcp: {
-      listen(port, onConnection) {
-        const b = stack.tcp.listenAsync(port, onConnection);
-        binds.push(b);
-        b.catch(() => { /* reported through listening() */ });
-        return () => { b.then((l) => l.close(), () => undefined); };
-      },
-      connect: stack.tcp.connect,
-    },
+    udp: { bind: (port, onDatagram) => track(stack.udp.bindAsync(port, onDatagram)), send: stack.udp.send },
+    tcp: { listen: (port, onConnection) => track(stack.tcp.listenAsync(port, onConnection)), connect: stack.tcp.connect },
     listening: () => Promise.all(binds).then(() => undefined),
   };
   const netif: Netif = {

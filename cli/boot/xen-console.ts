@@ -170,10 +170,19 @@ export function runQemu(qemu: string, qemuArgs: string[], reader: ConsoleReader,
     const child = spawn(qemu, qemuArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let pending = '';
     let settled = false;
+    // Stopping `nymote boot` stops the machine: QEMU is ours, not a session of its own.
+    const interrupted = (signal: NodeJS.Signals) => {
+      state.failure ??= `stopped by ${signal}`;
+      finish(128 + (signal === 'SIGINT' ? 2 : 15));
+    };
+    process.on('SIGTERM', interrupted);
+    process.on('SIGINT', interrupted);
     const finish = (code: number) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      process.off('SIGTERM', interrupted);
+      process.off('SIGINT', interrupted);
       child.kill('SIGKILL'); // Xen idles after the guest stops; QEMU never exits on its own
       const took = ((Date.now() - startedAt) / 1000).toFixed(2);
       const first = state.firstGuestLineS === undefined ? 'never' : `${state.firstGuestLineS.toFixed(2)} s`;

@@ -4,7 +4,7 @@
  * dom0 with its vif bridged to a host tap (in a network namespace made
  * here, where the probes run) and the image's data volume as its xvda.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { buildApp, REPO } from '../helpers';
 
@@ -15,7 +15,8 @@ export interface BootedAppliance {
   out(): string;
   /** Waits for the console to match; fails with the console's tail. */
   waitFor(pattern: RegExp, ms: number): Promise<void>;
-  stop(): void;
+  /** Stops `nymote boot` (which stops QEMU) and removes the namespace. */
+  stop(): Promise<void>;
 }
 
 export async function bootAppliance(app: string, board: string, net: string, args: string[] = []): Promise<BootedAppliance> {
@@ -44,9 +45,16 @@ export async function bootAppliance(app: string, board: string, net: string, arg
         await new Promise((r) => setTimeout(r, 200));
       }
     },
-    stop() {
-      boot.kill('SIGTERM');
+    async stop() {
+      if (boot.exitCode === null && boot.signalCode === null) {
+        const exited = new Promise((r) => boot.once('exit', r));
+        boot.kill('SIGTERM');
+        await exited;
+      }
       try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
+      // Stopping `nymote boot` must stop the emulated machine with it.
+      const left = spawnSync('pgrep', ['-f', `qemu-system.*${dir}/xen`], { encoding: 'utf8' }).stdout.trim();
+      if (left) throw new Error(`QEMU still runs after nymote boot stopped: pid ${left}`);
     },
   };
 }

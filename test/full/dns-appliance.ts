@@ -41,8 +41,8 @@ export function dnsApplianceCases(board: string, net: string): void {
     guest = await bootAppliance('dns', board, net);
   }, 300_000);
 
-  afterAll(() => {
-    guest?.stop();
+  afterAll(async () => {
+    await guest?.stop();
     nsd?.kill('SIGTERM');
     rmSync(work, { recursive: true, force: true });
   });

@@ -28,8 +28,8 @@ export function homepageApplianceCases(board: string, net: string): void {
     started = Date.now();
     guest = await bootAppliance('homepage', board, net);
   }, 300_000);
-  afterAll(() => {
-    guest?.stop();
+  afterAll(async () => {
+    await guest?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -181,6 +181,8 @@ export function createSocketStack(options: SocketStackOptions = {}): SocketStack
 
   function track(socket: net.Socket): Flow {
     sockets.add(socket);
+    // Services write whole messages; Nagle would only hold a response's tail for the peer's delayed ACK.
+    socket.setNoDelay(true);
     return new SocketFlow(socket, highWater, () => { sockets.delete(socket); });
   }
 

@@ -26,3 +26,7 @@ extern void nymote_engine_fatal(void *udata, const char *msg);
 /* Deeper tracebacks: app stacks pass through the runtime's event loop. */
 #undef DUK_USE_TRACEBACK_DEPTH
 #define DUK_USE_TRACEBACK_DEPTH 24
+
+/* Integer fast path: checksums, wire codecs and counters work on small
+ * integers, which otherwise go through doubles at every operation. */
+#define DUK_USE_FASTINT

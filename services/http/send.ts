@@ -148,17 +148,25 @@ export async function sendResponse(ctx: SendContext, r: CheckedResponse): Promis
 async function sendStream(ctx: SendContext, stream: BodyStream, headBytes: Uint8Array, length: number, chunked: boolean,
   keepAlive: boolean, write: (d: Uint8Array) => Promise<boolean>): Promise<SendResult> {
   let sent = 0;
+  // A body of known length (a file) takes the head along in its first write:
+  // one segment, where two would have the second wait for the peer's delayed
+  // ACK under Nagle. A stream of unknown length may be slow to start (events),
+  // so its head goes out at once.
+  let head: Uint8Array | null = length >= 0 ? headBytes : null;
   try {
-    if (!(await write(headBytes))) return { ok: false, keepAlive: false, bytes: 0 };
+    if (head === null && !(await write(headBytes))) return { ok: false, keepAlive: false, bytes: 0 };
     for (;;) {
       const piece = await stream.chunks();
       if (piece === null) break;
       if (!(piece instanceof Uint8Array)) throw new Error('body stream gave ' + String(piece) + ', not bytes');
       if (piece.length === 0) continue;
       if (length >= 0 && sent + piece.length > length) throw new Error('body stream longer than its length ' + length);
-      if (!(await write(chunked ? encodeChunk(piece) : piece))) return { ok: false, keepAlive: false, bytes: sent };
+      const data = chunked ? encodeChunk(piece) : piece;
+      if (!(await write(head ? concat([head, data]) : data))) return { ok: false, keepAlive: false, bytes: sent };
+      head = null;
       sent += piece.length;
     }
+    if (head && !(await write(head))) return { ok: false, keepAlive: false, bytes: 0 };
     if (length >= 0 && sent !== length) throw new Error('body stream ended at ' + sent + ' of its length ' + length);
     if (chunked && !(await write(LAST_CHUNK))) return { ok: false, keepAlive: false, bytes: sent };
     return { ok: true, keepAlive: keepAlive, bytes: sent };

@@ -68,6 +68,18 @@ export class SectorCache {
     return s.data;
   }
 
+  /**
+   * The cached sector as read() would give it on a hit, or null on a miss:
+   * lookups over cached directories then run without a promise per sector.
+   */
+  cached(sector: number): Uint8Array | null {
+    const hit = this.slots.get(sector);
+    if (!hit) return null;
+    this.stats.hits++;
+    this.touch(sector, hit);
+    return hit.data;
+  }
+
   /** The cached sector without counting a use (hot loops that keep their own reference). */
   peekQuiet(sector: number): Uint8Array | null {
     const s = this.slots.get(sector);

@@ -102,14 +102,15 @@ export class Dirs {
    * shows), as fatgen103 §7 tells readers to do.
    */
   async scan(dir: number, visit: (e: DirEntry) => boolean | void, what = 'directory'): Promise<void> {
-    const chain = await this.chainOf(dir, what);
+    // Cached chains and sectors are taken without an await: in Duktape each one costs a promise and a resume.
+    const chain = this.chains.get(dir) || await this.chainOf(dir, what);
     const spc = this.g.sectorsPerCluster;
     const lfn = new LongNameCollector();
     let index = 0;
     for (let k = 0; k < chain.length; k++) {
       const first = this.clusterSector(chain[k]);
       for (let s = 0; s < spc; s++) {
-        const b = await this.cache.read(first + s, 'dir', spc - s);
+        const b = this.cache.cached(first + s) || await this.cache.read(first + s, 'dir', spc - s);
         for (let o = 0; o < b.length; o += ENTRY_SIZE, index++) {
           const lead = b[o];
           if (lead === END) return;

@@ -10,11 +10,11 @@
  * (repeatable; the unix and node boards). A zone that does not load prints
  * its error (file:line) and exits 1.
  */
-import { defineApp, mount, network, type BlockDevice } from 'nymote';
+import { bootOption, defineApp, mount, network, type BlockDevice } from 'nymote';
 import { ZoneError } from '../../services/dns/errors';
 import { type Zone } from '../../services/dns/zone';
 import { readHostText } from '../../drivers/host-files';
-import { option, readyLine, startDns } from './serve';
+import { readyLine, startDns } from './serve';
 import { loadZones, loadStoreZones, optionValues, ZONES_FOLDER } from './zones';
 
 function zonesFor(args: string[], store: BlockDevice | undefined): Promise<Zone[]> {
@@ -36,11 +36,11 @@ export default defineApp({
       if (zones.length === 0) { console.log('dns: no zones: the data volume has no files in ' + ZONES_FOLDER); return 1; }
       const net = network(netif, args, { hostname: 'nymote-dns' });
       return net.ready.then(function () {
-        const port = Number(option(args, '--port') || 53);
+        const port = Number(bootOption(args, '--port') || 53);
         startDns(net, zones, args, port);
         return net.listening();
       }).then(function () {
-        console.log(readyLine(zones, net.ipv4.address(), Number(option(args, '--port') || 53)));
+        console.log(readyLine(zones, net.ipv4.address(), Number(bootOption(args, '--port') || 53)));
         return new Promise<number>(function () { /* serves until stopped */ });
       });
     }, function (e: Error) {

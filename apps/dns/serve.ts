@@ -11,11 +11,6 @@ import { serveDns, type DnsServer } from '../../services/dns/server';
 import { type Zone } from '../../services/dns/zone';
 import { optionValues } from './zones';
 
-export function option(args: readonly string[], name: string): string | undefined {
-  const values = optionValues(args, name);
-  return values.length ? values[values.length - 1] : undefined;
-}
-
 /** The peers of --axfr-allow (repeatable); throws on one that is not an address. */
 export function axfrPeers(args: readonly string[]): Ipv4Address[] {
   const out: Ipv4Address[] = [];

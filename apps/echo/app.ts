@@ -7,16 +7,11 @@
  * and exits 0 when all did. With --stats-port N, a UDP datagram to port N
  * is answered with the stack's counters (what it dropped and why) as JSON.
  */
-import { defineApp, exit, formatIpv4, formatMac, network, parseIpv4, type Flow, type Network } from 'nymote';
+import { bootOption, defineApp, exit, formatIpv4, formatMac, network, parseIpv4, type Flow, type Network } from 'nymote';
 
 const ECHO_PORT = 7;
 const DISCARD_PORT = 9;
 const CHUNK = 16384;
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 function serve(net: Network): void {
   net.udp.bind(ECHO_PORT, (data, from) => net.udp.send(from, data, ECHO_PORT));
@@ -103,11 +98,11 @@ export default defineApp({
     const gateway = net.ipv4.gateway();
     console.log(`echo: ${formatIpv4(net.ipv4.address())}/${net.ipv4.prefix()} on ${formatMac(net.mac)}` +
       (gateway ? ` via ${formatIpv4(gateway)}` : '') + (net.lease() ? ' (DHCP)' : ' (static)'));
-    const target = option(args, '--send');
+    const target = bootOption(args, '--send');
     // The network keeps the event loop alive: a client ends the program itself.
-    if (target !== undefined) return exit(await sendAndCheck(net, target, Number(option(args, '--bytes') || 1048576)));
+    if (target !== undefined) return exit(await sendAndCheck(net, target, Number(bootOption(args, '--bytes') || 1048576)));
     serve(net);
-    const statsPort = option(args, '--stats-port');
+    const statsPort = bootOption(args, '--stats-port');
     if (statsPort !== undefined) {
       net.udp.bind(Number(statsPort), (_data, from, to) => {
         net.udp.send(from, new TextEncoder().encode(JSON.stringify(net.counters) + '\n'), to.port);

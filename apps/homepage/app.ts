@@ -12,18 +12,9 @@
  * stops them). Imports only 'nymote', so `nymote new NAME` copies it anywhere.
  */
 import {
-  defineApp, formatIpv4, hostFileSource, json, mount, network, router, serveFiles, serveHttp, volumeSource,
+  bootOption, defineApp, formatIpv4, hostFileSource, json, mount, network, router, serveFiles, serveHttp, volumeSource,
   type FileSource, type Request,
 } from 'nymote';
-
-function option(args: string[], name: string): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === name && i + 1 < args.length) value = args[++i];
-    else if (args[i].indexOf(name + '=') === 0) value = args[i].slice(name.length + 1);
-  }
-  return value;
-}
 
 function echo(req: Request) {
   return { status: 200, headers: { 'Content-Type': req.headers.get('content-type') || 'application/octet-stream' }, body: req.body };
@@ -33,9 +24,9 @@ export default defineApp({
   name: 'homepage',
   needs: { net: 'network', store: 'block?' },
   async main({ net: netif, store }, { args, board }) {
-    const port = Number(option(args, '--port') || 80);
-    if (!(port > 0 && port < 65536)) { console.log('homepage: --port ' + option(args, '--port') + ': not a port number'); return 1; }
-    const folder = option(args, '--content');
+    const port = Number(bootOption(args, '--port') || 80);
+    if (!(port > 0 && port < 65536)) { console.log('homepage: --port ' + bootOption(args, '--port') + ': not a port number'); return 1; }
+    const folder = bootOption(args, '--content');
     let site: FileSource;
     let from: string;
     if (folder) {
@@ -52,7 +43,7 @@ export default defineApp({
     await net.ready;
     const started = Date.now();
     let requests = 0;
-    const log = option(args, '--access-log') !== 'off';
+    const log = bootOption(args, '--access-log') !== 'off';
     const routes = router()
       .get('/healthz', function () {
         return json({ status: 'ok', board: board, uptimeSeconds: Math.floor((Date.now() - started) / 1000), requests: requests });

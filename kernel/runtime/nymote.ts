@@ -4,6 +4,7 @@
  */
 import type { BlockDevice, ConsoleDevice, Netif } from '../../drivers/interfaces';
 import { setUncaughtHandler, type UncaughtHandler } from './loop';
+import { parseBootArgs } from './bootargs';
 
 export type { BlockDevice, ConsoleDevice, Netif };
 export { network, type Network, type NetworkOptions } from '../../net/network';
@@ -53,6 +54,15 @@ export interface AppSpec<N extends Record<string, DeviceNeed>> {
 
 export function defineApp<N extends Record<string, DeviceNeed> = {}>(spec: AppSpec<N>): AppSpec<N> {
   return spec;
+}
+
+/**
+ * A boot argument's value: `--name value` or `--name=value` (the last one
+ * given), "true" for a bare `--name`, else undefined. `name` is given with
+ * or without its dashes.
+ */
+export function bootOption(args: readonly string[], name: string): string | undefined {
+  return parseBootArgs(args.slice()).options[name.replace(/^--/, '')];
 }
 
 /** Ends the program now with `code`, like process.exit. */

@@ -3,7 +3,13 @@
  * A ring of callbacks; draining runs until empty, including tasks queued
  * while draining (Node semantics).
  */
-export type Microtask = () => void;
+/**
+ * A task is a function, or an object whose run() does the work: Promise
+ * jobs are objects, because creating a closure costs Duktape several times
+ * what a plain object does, and an await makes several.
+ */
+export interface Job { run(): void }
+export type Microtask = (() => void) | Job;
 
 let queue: Microtask[] = [];
 let head = 0;
@@ -30,7 +36,8 @@ export function drainMicrotasks(): void {
       queue = queue.slice(head);
       head = 0;
     }
-    task();
+    if (typeof task === 'function') task();
+    else task.run();
   }
   queue.length = 0;
   head = 0;

@@ -20,7 +20,12 @@ interface Capability {
   reject: (r: unknown) => void;
 }
 
-interface Reaction { capability: Capability | null; fulfilled: Handler; rejected: Handler }
+/**
+ * What a reaction settles: a capability (a subclass's, or a combinator's),
+ * or `child`, the promise then() made for plain Promise, settled directly:
+ * the same steps as its resolving functions, without making them.
+ */
+interface Reaction { capability: Capability | null; child: NymotePromise<unknown> | null; fulfilled: Handler; rejected: Handler }
 
 let unhandled: NymotePromise<unknown>[] = [];
 
@@ -52,23 +57,51 @@ function settle(p: NymotePromise<unknown>, state: number, value: unknown): void 
   for (let i = 0; i < reactions.length; i++) queueReaction(reactions[i], state, value);
 }
 
-function queueReaction(reaction: Reaction, state: number, argument: unknown): void {
-  enqueueMicrotask(function promiseReactionJob() {
+/** PromiseReactionJob (§27.2.2.1). */
+class ReactionJob {
+  constructor(private readonly reaction: Reaction, private readonly state: number, private readonly argument: unknown) {}
+
+  run(): void {
+    const reaction = this.reaction;
+    const state = this.state;
     const handler = state === FULFILLED ? reaction.fulfilled : reaction.rejected;
     const cap = reaction.capability;
-    if (!handler) {
-      if (cap) (state === FULFILLED ? cap.resolve : cap.reject)(argument);
-      return;
-    }
-    let result: unknown;
-    try {
-      result = handler(argument);
-    } catch (e) {
-      if (cap) cap.reject(e);
+    const child = reaction.child;
+    let result: unknown = this.argument;
+    if (handler) {
+      try {
+        result = handler(this.argument);
+      } catch (e) {
+        if (cap) cap.reject(e);
+        else if (child) settle(child, REJECTED, e);
+        return;
+      }
+    } else if (state === REJECTED) {
+      if (cap) cap.reject(result);
+      else if (child) settle(child, REJECTED, result);
       return;
     }
     if (cap) cap.resolve(result);
-  });
+    else if (child) resolvePromise(child, result);
+  }
+}
+
+function queueReaction(reaction: Reaction, state: number, argument: unknown): void {
+  enqueueMicrotask(new ReactionJob(reaction, state, argument));
+}
+
+/** NewPromiseResolveThenableJob (§27.2.2.2). */
+class ResolveThenableJob {
+  constructor(private readonly promise: NymotePromise<unknown>, private readonly thenable: unknown, private readonly then: (...args: unknown[]) => unknown) {}
+
+  run(): void {
+    const fns = resolvingFunctions(this.promise);
+    try {
+      this.then.call(this.thenable, fns.resolve, fns.reject);
+    } catch (e) {
+      fns.reject(e);
+    }
+  }
 }
 
 /** CreateResolvingFunctions: one pair, sharing "already resolved". */
@@ -108,14 +141,7 @@ function resolvePromise(p: NymotePromise<unknown>, resolution: unknown): void {
     settle(p, FULFILLED, resolution);
     return;
   }
-  enqueueMicrotask(function promiseResolveThenableJob() {
-    const fns = resolvingFunctions(p);
-    try {
-      then.call(resolution, fns.resolve, fns.reject);
-    } catch (e) {
-      fns.reject(e);
-    }
-  });
+  enqueueMicrotask(new ResolveThenableJob(p, resolution, then));
 }
 
 function newCapability(C: unknown): Capability {
@@ -136,9 +162,10 @@ function speciesConstructor(p: unknown): unknown {
   return C === undefined ? NymotePromise : C;
 }
 
-function performThen(p: NymotePromise<unknown>, onFulfilled: unknown, onRejected: unknown, cap: Capability | null): void {
+function performThen(p: NymotePromise<unknown>, onFulfilled: unknown, onRejected: unknown, cap: Capability | null, child: NymotePromise<unknown> | null = null): void {
   const reaction: Reaction = {
     capability: cap,
+    child: child,
     fulfilled: isCallable(onFulfilled) ? (onFulfilled as Handler) : undefined,
     rejected: isCallable(onRejected) ? (onRejected as Handler) : undefined,
   };
@@ -231,6 +258,16 @@ function gatherEach(
   if (--remaining === 0) done(results);
 }
 
+/** A pending plain Promise made without running a constructor (then()'s derived promise). */
+function pendingPromise(): NymotePromise<unknown> {
+  const p = Object.create(NymotePromise.prototype) as NymotePromise<unknown>;
+  p._state = PENDING;
+  p._value = undefined;
+  p._reactions = [];
+  p._handled = false;
+  return p;
+}
+
 export class NymotePromise<T> {
   /** @internal */ _state = PENDING;
   /** @internal */ _value: unknown = undefined;
@@ -252,7 +289,14 @@ export class NymotePromise<T> {
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): NymotePromise<R1 | R2> {
     if (!(this instanceof NymotePromise)) throw new TypeError('Promise.prototype.then called on a non-promise');
-    const cap = newCapability(speciesConstructor(this));
+    const C = speciesConstructor(this);
+    if (C === NymotePromise) {
+      // NewPromiseCapability(%Promise%) has nothing observable: skip its executor and resolving functions.
+      const child = pendingPromise();
+      performThen(this as NymotePromise<unknown>, onFulfilled, onRejected, null, child);
+      return child as NymotePromise<R1 | R2>;
+    }
+    const cap = newCapability(C);
     performThen(this as NymotePromise<unknown>, onFulfilled, onRejected, cap);
     return cap.promise as NymotePromise<R1 | R2>;
   }

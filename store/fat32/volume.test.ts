@@ -70,6 +70,22 @@ describe('files', () => {
     await clean(dev, vol);
   });
 
+  it('reads ranges without a handle (readRange), short at the end, and refuses a directory', async () => {
+    const { dev, vol } = await fresh({ sectorsPerCluster: 1 });
+    const data = pattern(70_000, 7);
+    await vol.mkdir('/site');
+    await vol.writeFile('/site/photo.png', data);
+    for (const [offset, length] of [[0, 16384], [16384, 16384], [65536, 16384], [1, 511], [69_999, 10], [70_000, 5]]) {
+      const buf = new Uint8Array(length);
+      const n = await vol.readRange('/site/photo.png', offset, buf);
+      expect(n).toBe(Math.max(0, Math.min(length, data.length - offset)));
+      expect(buf.subarray(0, n)).toEqual(data.subarray(offset, offset + n));
+    }
+    expect(await code(vol.readRange('/site', 0, new Uint8Array(8)))).toBe('EISDIR');
+    expect(await code(vol.readRange('/site/none.png', 0, new Uint8Array(8)))).toBe('ENOENT');
+    await clean(dev, vol);
+  });
+
   it('streams through a FileHandle', async () => {
     const { dev, vol } = await fresh();
     const h = await vol.open('/big.bin', { create: true });

@@ -231,6 +231,21 @@ export class Volume implements HandleHost {
     });
   }
 
+  /**
+   * Up to buf.length bytes of the file from `offset` into buf; resolves to
+   * how many (fewer only at the end). One lookup and no open handle: for
+   * servers that read a file piece by piece across many requests.
+   */
+  readRange(path: string, offset: number, buf: Uint8Array): Promise<number> {
+    const self = this;
+    return this.run(async function () {
+      const t = await self.lookup(path);
+      const e = self.need(t);
+      if (e.isDir) throw new FsError('EISDIR', t.path + ': is a directory');
+      return readAt(self.ctx, self.nodeFor(e, t.path), newCursor(), offset, buf);
+    });
+  }
+
   /** Replaces (or creates) the file: the new content is written to new clusters and swapped in at once. */
   writeFile(path: string, data: Uint8Array): Promise<void> {
     const self = this;

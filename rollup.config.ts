@@ -17,6 +17,8 @@ import type { Plugin, RollupOptions } from 'rollup';
 const REPO = fileURLToPath(new URL('.', import.meta.url));
 const ENTRY = '\0nymote:entry';
 const BOARD = '\0nymote:board';
+const HELPERS = join(REPO, 'kernel/runtime/helpers.ts');
+const PROMISE = join(REPO, 'kernel/runtime/promise.ts');
 
 export interface BundleParams {
   /** Absolute path of the app's app.ts. */
@@ -61,7 +63,9 @@ export function imageCompilerOptions(): Record<string, unknown> {
 function entryPlugin(p: BundleParams): Plugin {
   return {
     name: 'nymote-entry',
-    resolveId(id) {
+    resolveId(id, importer) {
+      // tslib's helpers, with our __awaiter (kernel/runtime/helpers.ts); those two modules get the real tslib
+      if (id === 'tslib' && importer !== HELPERS && importer !== PROMISE) return HELPERS;
       if (id === 'nymote:entry') return ENTRY;
       if (id === 'nymote:board') return BOARD;
       if (id === 'nymote') return join(REPO, 'kernel/runtime/nymote.ts');

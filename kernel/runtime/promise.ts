@@ -5,6 +5,7 @@
  * run as one job each, finally() goes through PromiseResolve + then.
  * Rejections without a handler are tracked the way Node reports them.
  */
+import { __awaiter as tslibAwaiter } from 'tslib';
 import { enqueueMicrotask } from './microtasks';
 
 const PENDING = 0;
@@ -25,7 +26,7 @@ interface Capability {
  * or `child`, the promise then() made for plain Promise, settled directly:
  * the same steps as its resolving functions, without making them.
  */
-interface Reaction { capability: Capability | null; child: NymotePromise<unknown> | null; fulfilled: Handler; rejected: Handler }
+interface Reaction { capability: Capability | null; child: NymotePromise<unknown> | null; fulfilled: Handler; rejected: Handler; resume?: AsyncRun }
 
 let unhandled: NymotePromise<unknown>[] = [];
 
@@ -64,6 +65,11 @@ class ReactionJob {
   run(): void {
     const reaction = this.reaction;
     const state = this.state;
+    if (reaction.resume) {
+      if (state === FULFILLED) reaction.resume.resume(this.argument);
+      else reaction.resume.raise(this.argument);
+      return;
+    }
     const handler = state === FULFILLED ? reaction.fulfilled : reaction.rejected;
     const cap = reaction.capability;
     const child = reaction.child;
@@ -365,6 +371,85 @@ export class NymotePromise<T> {
       });
     });
   }
+}
+
+/** The generator protocol as TS's ES5 output (tslib's __generator) gives it. */
+interface StepResult { done?: boolean; value: unknown }
+interface AsyncBody { next(v?: unknown): StepResult; throw(e: unknown): StepResult }
+
+/**
+ * One running async function: its generator, and the promise it returns.
+ * An await becomes a reaction that resumes it: the same job per await as
+ * `adopt(value).then(fulfilled, rejected)`, without the closures.
+ */
+class AsyncRun {
+  constructor(private readonly body: AsyncBody, private readonly promise: NymotePromise<unknown>) {}
+
+  resume(value: unknown): void {
+    let r: StepResult;
+    try {
+      r = this.body.next(value);
+    } catch (e) {
+      settle(this.promise, REJECTED, e);
+      return;
+    }
+    this.step(r);
+  }
+
+  raise(reason: unknown): void {
+    let r: StepResult;
+    try {
+      r = this.body['throw'](reason);
+    } catch (e) {
+      settle(this.promise, REJECTED, e);
+      return;
+    }
+    this.step(r);
+  }
+
+  private step(r: StepResult): void {
+    if (r.done) {
+      resolvePromise(this.promise, r.value);
+      return;
+    }
+    let awaited = r.value;
+    if (!(awaited instanceof NymotePromise)) {
+      // tslib's adopt(): new Promise(resolve => resolve(value)), thenables included
+      const adopted = pendingPromise();
+      resolvePromise(adopted, awaited);
+      awaited = adopted;
+    } else if ((awaited as { constructor?: unknown }).constructor !== NymotePromise) {
+      // a subclass may have its own then(): call it, as tslib does
+      const self = this;
+      (awaited as NymotePromise<unknown>).then(function (v) { self.resume(v); }, function (e) { self.raise(e); });
+      return;
+    }
+    const p = awaited as NymotePromise<unknown>;
+    const reaction: Reaction = { capability: null, child: null, fulfilled: undefined, rejected: undefined, resume: this };
+    if (p._state === PENDING) p._reactions.push(reaction);
+    else queueReaction(reaction, p._state, p._value);
+    p._handled = true;
+  }
+}
+
+/**
+ * tslib's __awaiter for the image (the builder points the bundle's tslib
+ * imports here through kernel/runtime/helpers.ts): the same steps and jobs,
+ * for our Promise. Another Promise (a P argument) takes tslib's own.
+ */
+export function __awaiter(thisArg: unknown, args: unknown, P: unknown, generator: (...a: unknown[]) => AsyncBody): unknown {
+  const G = globalThis as unknown as { Promise?: unknown };
+  if (P || G.Promise !== NymotePromise) return tslibAwaiter(thisArg, args as never, P as never, generator as never);
+  const promise = pendingPromise();
+  let body: AsyncBody;
+  try {
+    body = generator.apply(thisArg, (args as unknown[]) || []);
+  } catch (e) {
+    settle(promise, REJECTED, e);
+    return promise;
+  }
+  new AsyncRun(body, promise).resume(undefined);
+  return promise;
 }
 
 if (typeof Symbol === 'function' && Symbol.toStringTag) {

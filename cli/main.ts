@@ -1,6 +1,5 @@
 /* The `nymote` command. */
 import { Command, CommanderError } from 'commander';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors';
+import { deviceKind } from '../build/appinfo';
 
 /** The bridge /init creates (cli/dom0/init.sh) and the hotplug scripts it installs. */
 export const BRIDGE = 'xenbr0';
@@ -55,7 +56,7 @@ function takeOption(args: string[], name: string): { value?: string; rest: strin
  * `pciBus`: the machine's virtio devices sit on PCI (x86) or MMIO (arm64 virt).
  */
 export function fullBootDevices(needs: string[], args: string[], bus: 'pci' | 'mmio'): FullBootDevices {
-  const kinds = needs.map((n) => n.replace(/\?$/, ''));
+  const kinds = needs.map(deviceKind);
   const virtio = (what: 'net' | 'blk') => `virtio-${what}-${bus === 'pci' ? 'pci' : 'device'}`;
   const tap = takeOption(args, 'tap');
   const disk = takeOption(tap.rest, 'disk');

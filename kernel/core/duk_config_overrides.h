@@ -27,6 +27,6 @@ extern void nymote_engine_fatal(void *udata, const char *msg);
 #undef DUK_USE_TRACEBACK_DEPTH
 #define DUK_USE_TRACEBACK_DEPTH 24
 
-/* Integer fast path: checksums, wire codecs and counters work on small
- * integers, which otherwise go through doubles at every operation. */
-#define DUK_USE_FASTINT
+/* DUK_USE_FASTINT stays off: on the ARM guest, JSON.stringify of an integer
+ * printed "ld" (Duktape formats fastints with a long long conversion that
+ * newlib-nano's printf lacks). Found by the tier-5 homepage test (/healthz). */

@@ -29,11 +29,15 @@ const TYPE_NAMES: { [mnemonic: string]: number } = {
   NIMLOC: 32, SRV: 33, ATMA: 34, NAPTR: 35, KX: 36, CERT: 37, A6: 38, DNAME: 39, SINK: 40,
   OPT: 41, APL: 42, DS: 43, SSHFP: 44, IPSECKEY: 45, RRSIG: 46, NSEC: 47, DNSKEY: 48, DHCID: 49,
   NSEC3: 50, NSEC3PARAM: 51, TLSA: 52, SMIMEA: 53, HIP: 55, NINFO: 56, RKEY: 57, TALINK: 58,
-  CDS: 59, CDNSKEY: 60, OPENPGPKEY: 61, CSYNC: 62, ZONEMD: 63, SVCB: 64, HTTPS: 65, SPF: 99,
-  NID: 104, L32: 105, L64: 106, LP: 107, EUI48: 108, EUI64: 109, TKEY: 249, TSIG: 250,
+  CDS: 59, CDNSKEY: 60, OPENPGPKEY: 61, CSYNC: 62, ZONEMD: 63, SVCB: 64, HTTPS: 65, DSYNC: 66,
+  HHIT: 67, BRID: 68, SPF: 99, UINFO: 100, UID: 101, GID: 102, UNSPEC: 103, NID: 104, L32: 105, L64: 106, LP: 107, EUI48: 108, EUI64: 109, TKEY: 249, TSIG: 250,
   IXFR: 251, AXFR: 252, MAILB: 253, MAILA: 254, ANY: 255, URI: 256, CAA: 257, AVC: 258,
-  DOA: 259, AMTRELAY: 260, TA: 32768, DLV: 32769,
+  DOA: 259, AMTRELAY: 260, RESINFO: 261, WALLET: 262, TA: 32768, DLV: 32769,
 };
+
+/* Registered mnemonics we read but do not write: BIND 9.18 refuses them in a
+ * zone file (it prints TYPE128 ...), while other tools may print them. */
+const READ_ONLY_TYPE_NAMES: { [mnemonic: string]: number } = { NXNAME: 128, CLA: 263, IPN: 264 };
 
 const CLASS_NAMES: { [mnemonic: string]: number } = { IN: 1, CS: 2, CH: 3, HS: 4, NONE: 254, ANY: 255 };
 
@@ -60,6 +64,8 @@ function fromMnemonic(text: string, table: { [k: string]: number }, prefix: stri
 
 /** "MX" → 15, "TYPE65280" → 65280; null when it is neither. Case-insensitive. */
 export function typeFromText(text: string): number | null {
+  const upper = text.toUpperCase();
+  if (Object.prototype.hasOwnProperty.call(READ_ONLY_TYPE_NAMES, upper)) return READ_ONLY_TYPE_NAMES[upper];
   return fromMnemonic(text, TYPE_NAMES, 'TYPE');
 }
 

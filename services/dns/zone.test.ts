@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { typeFromText, typeToText } from './constants';
 import { ZoneError } from './errors';
 import { formatName } from './name';
 import { type ResourceRecord } from './rdata';
@@ -35,6 +36,15 @@ function errorOf(text: string, options?: ZoneOptions): string {
 }
 
 const lines = (rs: ResourceRecord[]) => rs.map(formatRecord);
+
+describe('type mnemonics', () => {
+  it('reads and writes those BIND 9.18 knows, and only reads the ones it refuses', () => {
+    expect(['DSYNC', 'HHIT', 'BRID', 'UINFO', 'UID', 'GID', 'UNSPEC', 'RESINFO', 'WALLET'].map((t) => typeToText(typeFromText(t)!)))
+      .toEqual(['DSYNC', 'HHIT', 'BRID', 'UINFO', 'UID', 'GID', 'UNSPEC', 'RESINFO', 'WALLET']);
+    expect([typeFromText('nxname'), typeFromText('CLA'), typeFromText('IPN')]).toEqual([128, 263, 264]);
+    expect([typeToText(128), typeToText(263), typeToText(264)]).toEqual(['TYPE128', 'TYPE263', 'TYPE264']);
+  });
+});
 
 describe('zone files: features', () => {
   it('reads a zone that uses every feature', () => {

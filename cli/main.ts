@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';
 import { build, type Manifest } from './build/index';
-import { deviceKind } from './build/appinfo';
+import { wantsDataDisk } from './build/appinfo';
 import { bootXenArm, bootXenArmFull } from './boot/xen-arm';
 import { diskCreate, diskFsck, diskGet, diskLs, diskMkdir, diskPut, diskRepair, diskRm } from './disk/index';
 import { bootXenX86, bootXenX86Full } from './boot/xen-x86';
@@ -39,10 +39,7 @@ function positiveNumber(value: string | undefined, fallback: number, what: strin
  * a full boot the disk dom0 exports to the guest.
  */
 function withDataVolume(dir: string, m: Manifest, args: string[]): string[] {
-  const blocks = Object.entries(m.devices ?? {}).filter(([, need]) => deviceKind(need) === 'block').map(([name]) => name);
-  if (!m.data || blocks.length === 0) return args;
-  const named = ['disk', ...blocks].some((name) => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
-  return named ? args : [...args, '--disk', join(dir, m.data.image)];
+  return m.data && wantsDataDisk(m.devices ?? {}, args) ? [...args, '--disk', join(dir, m.data.image)] : args;
 }
 
 /** Runs a built image (unix: a process; virtual boards: QEMU + Xen); resolves to its exit code. */

@@ -69,3 +69,13 @@ export function readAppInfo(appPath: string): AppInfo {
 export function deviceKind(need: string): string {
   return need.endsWith('?') ? need.slice(0, -1) : need;
 }
+
+/**
+ * Whether a boot should give the app its data volume as the disk: it needs
+ * a block device and the arguments name none (--disk, or --<device>).
+ */
+export function wantsDataDisk(needs: Record<string, string>, args: string[]): boolean {
+  const blocks = Object.entries(needs).filter(([, need]) => deviceKind(need) === 'block').map(([name]) => name);
+  if (blocks.length === 0) return false;
+  return !['disk', ...blocks].some((name) => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
+}

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { runForeground } from '../child';
-import { deviceKind, readAppInfo } from '../build/appinfo';
+import { readAppInfo, wantsDataDisk } from '../build/appinfo';
 import { DATA_IMAGE, writeDataVolume } from '../build/index';
 import { REPO, display } from '../paths';
 
@@ -28,9 +28,7 @@ export interface NodeRunOptions {
 async function appArgs(appPath: string, args: string[], opts: NodeRunOptions): Promise<{ entry: string; args: string[]; sources: string[] }> {
   const app = readAppInfo(appPath);
   const content = join(app.dir, 'content');
-  const blocks = Object.entries(app.needs).filter(([, need]) => deviceKind(need) === 'block').map(([name]) => name);
-  const named = ['disk', ...blocks].some((name) => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
-  if (blocks.length && !named && existsSync(content) && statSync(content).isDirectory()) {
+  if (wantsDataDisk(app.needs, args) && existsSync(content) && statSync(content).isDirectory()) {
     const file = join(opts.outDir, `${app.name}-node`, DATA_IMAGE);
     const data = await writeDataVolume(file, content);
     if (!opts.quiet) process.stderr.write(`nymote: data volume ${display(file)} (${data.files} files from ${display(content)})\n`);

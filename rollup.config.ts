@@ -18,6 +18,9 @@ const REPO = fileURLToPath(new URL('.', import.meta.url));
 const ENTRY = '\0nymote:entry';
 const BOARD = '\0nymote:board';
 const HELPERS = join(REPO, 'kernel/runtime/helpers.ts');
+const SDK = join(REPO, 'sdk/index.ts');
+/** The floors whose modules do nothing when imported: a module an app does not use is left out. */
+const PURE_FLOORS = ['lib', 'drivers', 'net', 'store', 'services', 'sdk', 'board'].map((f) => join(REPO, f) + '/');
 const PROMISE = join(REPO, 'kernel/runtime/promise.ts');
 
 export interface BundleParams {
@@ -25,8 +28,8 @@ export interface BundleParams {
   appEntry: string;
   appDir: string;
   boardName: string;
-  /** device kind -> "module#export", only the kinds the app needs */
-  drivers: Record<string, string>;
+  /** The device kinds the app needs: only their drivers (board/<name>/drivers.ts) are bundled. */
+  kinds: string[];
   /** Where the generated tsconfig goes. */
   workDir: string;
 }
@@ -54,11 +57,13 @@ export function imageCompilerOptions(): Record<string, unknown> {
     pretty: false,
     // Apps may live outside this package: resolve its own modules from here.
     paths: {
-      nymote: [join(REPO, 'kernel/runtime/nymote.ts')],
+      nymote: [SDK],
       tslib: [join(REPO, 'node_modules/tslib/tslib.d.ts')],
     },
   };
 }
+
+const boardDrivers = (board: string) => join(REPO, 'board', board, 'drivers.ts');
 
 function entryPlugin(p: BundleParams): Plugin {
   return {
@@ -68,25 +73,23 @@ function entryPlugin(p: BundleParams): Plugin {
       if (id === 'tslib' && importer !== HELPERS && importer !== PROMISE) return HELPERS;
       if (id === 'nymote:entry') return ENTRY;
       if (id === 'nymote:board') return BOARD;
-      if (id === 'nymote') return join(REPO, 'kernel/runtime/nymote.ts');
+      if (id === 'nymote') return SDK;
       return null;
     },
     load(id) {
       if (id === ENTRY) {
         return [
-          `import { start } from ${JSON.stringify(join(REPO, 'kernel/runtime/index.ts'))};`,
+          `import ${JSON.stringify(join(REPO, 'kernel/runtime/index.ts'))};`,
+          `import { start } from ${JSON.stringify(join(REPO, 'sdk/boot.ts'))};`,
           `import board from 'nymote:board';`,
           `import app from ${JSON.stringify(p.appEntry)};`,
           `start(app, board);`,
         ].join('\n');
       }
       if (id === BOARD) {
-        const kinds = Object.keys(p.drivers);
-        const lines = kinds.map((kind, i) => {
-          const [mod, exp] = p.drivers[kind].split('#');
-          return `import { ${exp} as driver${i} } from ${JSON.stringify(join(REPO, mod))};`;
-        });
-        lines.push(`export default { name: ${JSON.stringify(p.boardName)}, drivers: { ${kinds.map((k, i) => `${JSON.stringify(k)}: driver${i}`).join(', ')} } };`);
+        // Named imports of the needed kinds only: the others' drivers are never bundled.
+        const lines = p.kinds.map((kind, i) => `import { ${kind} as driver${i} } from ${JSON.stringify(boardDrivers(p.boardName))};`);
+        lines.push(`export default { name: ${JSON.stringify(p.boardName)}, drivers: { ${p.kinds.map((k, i) => `${JSON.stringify(k)}: driver${i}`).join(', ')} } };`);
         return lines.join('\n');
       }
       return null;
@@ -107,13 +110,16 @@ export function nymoteRollupOptions(p: BundleParams): RollupOptions {
       join(REPO, 'kernel/runtime/kernel.d.ts'),
       join(REPO, 'kernel/runtime/globals.d.ts'),
       join(REPO, 'kernel/runtime/index.ts'),
-      ...Object.values(p.drivers).map((d) => join(REPO, d.split('#')[0])),
+      join(REPO, 'sdk/boot.ts'),
+      boardDrivers(p.boardName),
       p.appEntry,
     ],
   }, null, 2));
   return {
     input: 'nymote:entry',
-    treeshake: { moduleSideEffects: true },
+    // Only the runtime (it installs globals), apps and packages (their own
+    // package.json says) have side effects on import: the floors do not.
+    treeshake: { moduleSideEffects: (id) => !PURE_FLOORS.some((floor) => id.startsWith(floor)) },
     plugins: [
       entryPlugin(p),
       nodeResolve({ browser: true, preferBuiltins: false }),
@@ -146,7 +152,7 @@ export default function cliConfig(): RollupOptions {
       appEntry: join(appDir, 'app.ts'),
       appDir,
       boardName: board,
-      drivers: { console: 'drivers/kernel/console.ts#createConsole' },
+      kinds: ['console'],
       workDir: join(REPO, 'build', 'rollup'),
     }),
     output: { file: join(REPO, 'build', 'rollup', 'app.js'), format: 'iife', sourcemap: true },

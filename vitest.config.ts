@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 const full = process.env.NYMOTE_TIER === 'full';
 
 export default defineConfig({
-  resolve: { alias: { nymote: fileURLToPath(new URL('./kernel/runtime/nymote.ts', import.meta.url)) } },
+  resolve: { alias: { nymote: fileURLToPath(new URL('./sdk/index.ts', import.meta.url)) } },
   test: {
     include: full ? ['test/full/**/*.test.ts'] : ['**/*.test.ts'],
     exclude: ['node_modules/**', 'build/**', 'images/**', ...(full ? [] : ['test/full/**'])],

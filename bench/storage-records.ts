@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { build } from '../cli/build/index';
 import { findBoard } from '../cli/boards';
 import { REPO } from '../cli/paths';
-import { codecFor } from '../store/records/build/testing';
+import { codecFor } from '../store/records/testing/codec-for';
 import { filePageStore, openStore, type ByteFile } from '../store/records/index';
 import { stress, type StressOptions, type StressResult, type StressTarget } from '../test/fixtures/records-bench/workload';
 

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { build } from '../cli/build/index';
 import { findBoard } from '../cli/boards';
 import { REPO } from '../cli/paths';
-import { createSwitch } from '../drivers/node/switch';
+import { createSwitch } from '../drivers/testing/switch';
 import { parseIpv4 } from '../net/address';
 import { createStack } from '../net/stack';
 import { createTcp, type Tcp } from '../net/tcp/tcp';
-import type { Scheduler } from '../net/types';
+import type { Scheduler } from '../lib/scheduler';
 
 const args = process.argv.slice(2);
 const mbArg = args.indexOf('--mb') >= 0 ? Number(args[args.indexOf('--mb') + 1]) : undefined;

@@ -1,16 +1,21 @@
 /*
- * The network an app asks for: the whole stack (Ethernet … TCP) on one of
- * its Netifs, configured from the boot arguments (DESIGN.md §7: --ipv4
- * A.B.C.D/N and --gateway, else DHCP), on the runtime's timers and
- * entropy. The same call works in an image and under Node.
+ * The network an app asks for (a `network` need): the board chooses what it
+ * is, as Mirage chooses stack-direct or host sockets at configure time. On
+ * the unix and Xen boards it is our whole stack (Ethernet … TCP) over the
+ * board's Netif, configured from the boot arguments (DESIGN.md §7: --ipv4
+ * A.B.C.D/N and --gateway, else DHCP; --hostname, else the app's name, for
+ * DHCP), on the runtime's timers and entropy; on the node board it is the
+ * host's sockets (net/host-sockets).
  */
-import type { HostSockets, Netif } from '../drivers/interfaces';
-import { parseBootArgs } from '../kernel/runtime/bootargs';
+import type { DriverFactory, Netif } from '../drivers/interfaces';
+import { parseBootArgs } from '../lib/bootargs';
+import { systemScheduler } from '../lib/scheduler';
+import type { Counters } from '../lib/counters';
 import { createStack, stackConfigFromArgs, type Stack } from './stack';
 import type { DhcpLease } from './dhcp/client';
 import { createTcp, type Tcp } from './tcp/tcp';
 import type { TcpLimits } from './tcp/config';
-import { systemScheduler, type Counters, type TcpApi, type UdpApi } from './types';
+import type { TcpApi, UdpApi } from './types';
 
 export interface NetworkOptions {
   /** Sent to the DHCP server as the host name (option 12). */
@@ -39,8 +44,8 @@ export interface Network {
   stop(): void;
 }
 
+/** Our stack on a Netif (tests and fixtures call it on a switch port; boards reach it through stackNetwork). */
 export function network(netif: Netif, args: readonly string[], options: NetworkOptions = {}): Network {
-  if (netif.hostSockets) return hostNetwork(netif.hostSockets);
   const config = stackConfigFromArgs(parseBootArgs(args.slice()).options);
   const stack = createStack<Tcp>({
     netif,
@@ -57,24 +62,16 @@ export function network(netif: Netif, args: readonly string[], options: NetworkO
   return {
     mac: stack.mac, mtu: stack.mtu, ipv4: stack.ipv4, udp: stack.udp, tcp: tcp, icmp: stack.icmp,
     ready: stack.ready, counters: stack.counters, lease: stack.lease,
-    listening: function () { return Promise.resolve(); },
-    stop: function () { stack.stop(); },
+    listening: () => Promise.resolve(),
+    stop: () => stack.stop(),
   };
 }
 
-function hostNetwork(host: HostSockets): Network {
-  const address = host.address;
-  return {
-    mac: new Uint8Array(6),
-    mtu: 65535,
-    ipv4: { address: function () { return address; }, prefix: function () { return 32; }, gateway: function () { return 0; }, dns: function () { return []; } },
-    udp: host.udp,
-    tcp: host.tcp,
-    icmp: { ping: function () { return Promise.reject(new Error('ping: the node board has no ICMP sockets')); } },
-    ready: Promise.resolve(),
-    listening: host.listening,
-    lease: function () { return undefined; },
-    counters: {},
-    stop: function () { /* the host's sockets close with the process */ },
+/** A board's `network` driver: our stack over the Netif its `netif` driver makes. */
+export function stackNetwork(netifDriver: DriverFactory<Netif>): DriverFactory<Network> {
+  return async (io, context) => {
+    const netif = await netifDriver(io, context);
+    const hostname = context.args.options.hostname;
+    return network(netif, context.args.all, { hostname: hostname && hostname !== 'true' ? hostname : 'nymote-' + context.app });
   };
 }

@@ -6,13 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { createSwitch, seededRandom } from '../drivers/node/switch';
+import { createSwitch, seededRandom } from '../drivers/testing/switch';
 import { parseIpv4, type Ipv4Address } from './address';
 import { createStack, type Stack } from './stack';
 import { createTcp, type Tcp } from './tcp/tcp';
 import type { TcpLimits } from './tcp/config';
-import { createTestClock, type TestClock } from './test-clock';
-import type { Flow, RandomSource } from './types';
+import { createTestClock, type TestClock } from '../lib/testing/virtual-clock';
+import type { Flow } from './types';
+import type { RandomSource } from '../lib/random';
 
 const ip = (t: string): Ipv4Address => parseIpv4(t)!;
 const A = ip('10.1.0.2');

@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSwitch, seededRandom, type Switch } from '../drivers/node/switch';
+import { createSwitch, seededRandom, type Switch } from '../drivers/testing/switch';
 import type { Netif } from '../drivers/interfaces';
 import { parseIpv4, readIpv4, type Ipv4Address } from './address';
 import { createStack, stackConfigFromArgs, type Stack, type StackOptions } from './stack';
-import { createTestClock, type TestClock } from './test-clock';
-import type { Counters, RandomSource } from './types';
+import { createTestClock, type TestClock } from '../lib/testing/virtual-clock';
+import type { Counters } from '../lib/counters';
+import type { RandomSource } from '../lib/random';
 import { buildEthernet } from './ethernet/wire';
 import { buildIpv4Packet } from './ipv4/wire';
 import { buildUdp } from './udp/wire';

@@ -17,9 +17,10 @@ import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet/wire';
 import { createIcmp, type PingOptions } from './icmp/icmp';
 import { createIpv4 } from './ipv4/ipv4';
 import type { ReassemblyLimits } from './ipv4/reassembly';
-import {
-  count, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type Counters, type IpSender, type RandomSource, type Scheduler, type TransportInput, type UdpApi,
-} from './types';
+import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type IpSender, type TransportInput, type UdpApi } from './types';
+import { count, type Counters } from '../lib/counters';
+import { type RandomSource } from '../lib/random';
+import { type Scheduler } from '../lib/scheduler';
 import { createUdp } from './udp/udp';
 
 export interface StaticIpv4 { address: Ipv4Address; prefix: number }

@@ -1,42 +1,10 @@
 /*
- * What the layers of the stack see of each other and of the world. Every
- * layer is a pure core (wire codecs, state machines that take `now`) plus a
- * thin adapter; adapters get time and timers only through a Scheduler, so
- * whole stacks run under a virtual clock in tests and under the kernel's
- * timers in an image.
+ * What the layers of the stack see of each other: the IP layer's sender,
+ * transports' input, and the flow and datagram APIs apps get. Time, counters
+ * and randomness are lib/'s (Scheduler, Counters, RandomSource).
  */
 import type { Ipv4Address } from './address';
 
-export interface TimerHandle { cancel(): void }
-
-export interface Scheduler {
-  /** Monotonic milliseconds. */
-  now(): number;
-  /** Runs `fn` once after `ms` (never synchronously). */
-  after(ms: number, fn: () => void): TimerHandle;
-}
-
-/** The Scheduler over the runtime's (or Node's) timers. */
-export function systemScheduler(): Scheduler {
-  const start = Date.now();
-  return {
-    now: () => Date.now() - start,
-    after(ms, fn) {
-      const t = setTimeout(fn, ms);
-      return { cancel: () => clearTimeout(t) };
-    },
-  };
-}
-
-/** Fills a buffer with random bytes (crypto.getRandomValues in the image). */
-export type RandomSource = (buf: Uint8Array) => void;
-
-/** Named counters a layer keeps of what it dropped and why ("ipv4.bad-checksum": 3). */
-export interface Counters { [name: string]: number }
-
-export function count(counters: Counters, name: string, by = 1): void {
-  counters[name] = (counters[name] || 0) + by;
-}
 
 /** How a transport (UDP, TCP, ICMP) hands packets to IPv4. */
 export interface IpSender {

@@ -7,7 +7,7 @@
  * and exits 0 when all did. With --stats-port N, a UDP datagram to port N
  * is answered with the stack's counters (what it dropped and why) as JSON.
  */
-import { bootOption, defineApp, exit, formatIpv4, formatMac, network, parseIpv4, type Flow, type Network } from 'nymote';
+import { bootOption, defineApp, exit, formatIpv4, formatMac, parseIpv4, type Flow, type Network } from 'nymote';
 
 const ECHO_PORT = 7;
 const DISCARD_PORT = 9;
@@ -92,8 +92,7 @@ async function sendAndCheck(net: Network, target: string, total: number): Promis
 export default defineApp({
   name: 'echo',
   needs: { net: 'network' },
-  async main({ net: netif }, { args }) {
-    const net = network(netif, args, { hostname: 'nymote-echo' });
+  async main({ net }, { args }) {
     await net.ready;
     const gateway = net.ipv4.gateway();
     console.log(`echo: ${formatIpv4(net.ipv4.address())}/${net.ipv4.prefix()} on ${formatMac(net.mac)}` +
@@ -109,6 +108,6 @@ export default defineApp({
       });
     }
     console.log(`echo: serving tcp and udp port ${ECHO_PORT}, tcp discard port ${DISCARD_PORT} and ping`);
-    return new Promise<number>(function () { /* serves until stopped */ });
+    return new Promise<number>(() => { /* serves until stopped */ });
   },
 });

@@ -12,7 +12,7 @@
  * stops them). Imports only 'nymote', so `nymote new NAME` copies it anywhere.
  */
 import {
-  bootOption, defineApp, formatIpv4, hostFileSource, json, mount, network, router, serveFiles, serveHttp, volumeSource,
+  bootOption, defineApp, folderSource, formatIpv4, json, mount, router, serveFiles, serveHttp, volumeSource,
   type FileSource, type Request,
 } from 'nymote';
 
@@ -22,15 +22,16 @@ function echo(req: Request) {
 
 export default defineApp({
   name: 'homepage',
-  needs: { net: 'network', store: 'block?' },
-  async main({ net: netif, store }, { args, board }) {
+  needs: { net: 'network', store: 'block?', files: 'files?' },
+  async main({ net, store, files }, { args, board }) {
     const port = Number(bootOption(args, '--port') || 80);
     if (!(port > 0 && port < 65536)) { console.log('homepage: --port ' + bootOption(args, '--port') + ': not a port number'); return 1; }
     const folder = bootOption(args, '--content');
     let site: FileSource;
     let from: string;
     if (folder) {
-      site = hostFileSource(folder);
+      if (!files) { console.log('homepage: --content ' + folder + ": this board has no host files; put the site on the data volume"); return 1; }
+      site = await folderSource(files, folder);
       from = folder;
     } else if (store) {
       site = volumeSource(await mount(store));
@@ -39,25 +40,22 @@ export default defineApp({
       console.log('homepage: no site to serve: give it a data volume (--disk PATH) or --content DIR');
       return 1;
     }
-    const net = network(netif, args, { hostname: 'nymote-homepage' });
     await net.ready;
     const started = Date.now();
     let requests = 0;
     const log = bootOption(args, '--access-log') !== 'off';
     const routes = router()
-      .get('/healthz', function () {
-        return json({ status: 'ok', board: board, uptimeSeconds: Math.floor((Date.now() - started) / 1000), requests: requests });
-      })
+      .get('/healthz', () => json({ status: 'ok', board, uptimeSeconds: Math.floor((Date.now() - started) / 1000), requests }))
       .post('/echo', echo)
       .fallback(serveFiles(site));
     serveHttp(net.tcp, port, routes.handle, {
-      onLog: function (line) {
+      onLog: (line) => {
         requests++;
         if (log) console.log(line);
       },
     });
     await net.listening();
     console.log('homepage: serving ' + from + ' on http://' + formatIpv4(net.ipv4.address()) + ':' + port + '/');
-    return new Promise<number>(function () { /* serves until stopped */ });
+    return new Promise<number>(() => { /* serves until stopped */ });
   },
 });

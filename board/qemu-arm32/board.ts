@@ -1,17 +1,13 @@
 import { defineBoard } from '../spec';
+import type * as drivers from './drivers';
 
-export default defineBoard({
+export default defineBoard<typeof drivers>({
   name: 'qemu-arm32',
   description: "a 32-bit ARM host in QEMU: Debian's armhf Xen on cortex-a15 with a GICv2 (Cubieboard2 class), our guest booted dom0less",
   arch: 'arm32',
   platform: 'xen',
   memoryMiB: 16,
-  drivers: {
-    console: 'drivers/kernel/console.ts#createConsole',
-    // PV devices: a dom0 with netback/blkback and xenstore (nymote boot --full, or a real Xen host)
-    network: 'drivers/xen/kernel/netfront-device.ts#createNetfront',
-    block: 'drivers/xen/kernel/blkfront-device.ts#createBlkfront',
-  },
+  devices: ['console', 'block', 'netif', 'network'],
   image: { format: 'zimage' },
   emulate: {
     qemu: 'qemu-system-arm',

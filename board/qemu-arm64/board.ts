@@ -1,17 +1,13 @@
 import { defineBoard } from '../spec';
+import type * as drivers from './drivers';
 
-export default defineBoard({
+export default defineBoard<typeof drivers>({
   name: 'qemu-arm64',
   description: "the Raspberry Pi 4 shape in QEMU: Debian's arm64 Xen on cortex-a57 with a GICv3, our 32-bit ARM guest booted dom0less",
   arch: 'arm32',
   platform: 'xen',
   memoryMiB: 16,
-  drivers: {
-    console: 'drivers/kernel/console.ts#createConsole',
-    // PV devices: a dom0 with netback/blkback and xenstore (nymote boot --full, or a real Xen host)
-    network: 'drivers/xen/kernel/netfront-device.ts#createNetfront',
-    block: 'drivers/xen/kernel/blkfront-device.ts#createBlkfront',
-  },
+  devices: ['console', 'block', 'netif', 'network'],
   image: { format: 'zimage' },
   emulate: {
     qemu: 'qemu-system-aarch64',

@@ -1,17 +1,13 @@
 import { defineBoard } from '../spec';
+import type * as drivers from './drivers';
 
-export default defineBoard({
+export default defineBoard<typeof drivers>({
   name: 'qemu-x86-xen',
   description: "a PC in QEMU (TCG) running Debian's amd64 Xen; our x86_64 PV guest boots as dom0 (fast), or as an xl domU beside a Linux dom0 (--full)",
   arch: 'x86_64',
   platform: 'xen',
   memoryMiB: 16,
-  drivers: {
-    console: 'drivers/kernel/console.ts#createConsole',
-    // PV devices: a dom0 with netback/blkback and xenstore (nymote boot --full, or a real Xen host)
-    network: 'drivers/xen/kernel/netfront-device.ts#createNetfront',
-    block: 'drivers/xen/kernel/blkfront-device.ts#createBlkfront',
-  },
+  devices: ['console', 'block', 'netif', 'network'],
   image: { format: 'pv-elf' },
   emulate: {
     qemu: 'qemu-system-x86_64',

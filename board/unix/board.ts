@@ -1,15 +1,12 @@
 import { defineBoard } from '../spec';
+import type * as drivers from './drivers';
 
-export default defineBoard({
+export default defineBoard<typeof drivers>({
   name: 'unix',
   description: 'the kernel as a Linux process: same engine and bytecode as the guests, for running and testing on this machine',
   arch: 'host',
   platform: 'unix',
   memoryMiB: 64,
-  drivers: {
-    console: 'drivers/kernel/console.ts#createConsole',
-    block: 'drivers/unix/file-block.ts#createFileBlock',
-    network: 'drivers/unix/tap.ts#createTap',
-  },
+  devices: ['console', 'block', 'files', 'netif', 'network'],
   image: { format: 'executable' },
 });

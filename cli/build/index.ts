@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import type { BoardSpec } from '../../board/spec';
+import type { BoardSpec, DeviceKind } from '../../board/spec';
 import { deviceKind, readAppInfo, type AppInfo } from './appinfo';
 import { diskCreate, diskFill } from '../disk/index';
 import { bundleApp, BUNDLE_NAME } from './bundle';
@@ -170,14 +170,13 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   if (board.platform === 'xen' && board.arch === 'host') {
     throw new UserError(`board '${board.name}': a xen board names its CPU (arch 'arm32' or 'x86_64'), not 'host'`);
   }
-  const drivers: Record<string, string> = {};
+  const kinds: DeviceKind[] = [];
   for (const [device, need] of Object.entries(app.needs)) {
-    const kind = deviceKind(need);
-    const driver = board.drivers[kind as keyof BoardSpec['drivers']];
-    if (!driver) {
-      throw new UserError(`${display(app.entry)}: needs a '${kind}' device ('${device}'), which board '${board.name}' does not provide (it has: ${Object.keys(board.drivers).join(', ')})`);
+    const kind = deviceKind(need) as DeviceKind;
+    if (!board.devices.includes(kind)) {
+      throw new UserError(`${display(app.entry)}: needs a '${kind}' device ('${device}'), which board '${board.name}' does not provide (it has: ${board.devices.join(', ')})`);
     }
-    drivers[kind] = driver;
+    if (!kinds.includes(kind)) kinds.push(kind);
   }
 
   const content = join(app.dir, 'content');
@@ -191,7 +190,7 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   makeKernel(kernel.target);
 
   progress.next(`bundle: ${display(app.entry)} + runtime + drivers -> ES5 (rollup, typescript)`);
-  const bundle = await bundleApp({ appEntry: app.entry, appDir: app.dir, boardName: board.name, drivers, workDir: work });
+  const bundle = await bundleApp({ appEntry: app.entry, appDir: app.dir, boardName: board.name, kinds, workDir: work });
   const bundlePath = join(dir, BUNDLE_NAME);
   writeFileSync(bundlePath, bundle.code);
   writeFileSync(bundlePath + '.map', bundle.map);

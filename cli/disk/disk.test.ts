@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { diskCreate, diskFsck, diskGet, diskLs, diskMkdir, diskPut, diskRepair, diskRm, parseSize } from './index';
-import { fsckFat, haveTools, mcopyOut } from '../../store/fat32/test-tools';
+import { fsckFat, haveTools, mcopyOut } from '../../store/testing/fat32-tools';
 
 const dir = mkdtempSync(join(tmpdir(), 'nymote-disk-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

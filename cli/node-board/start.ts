@@ -7,37 +7,23 @@
  * else it is reported and the process exits 1, as in an image.
  */
 import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import { nodeKernel } from './kernel';
-import { bindDevices } from '../../kernel/runtime/devices';
-import { parseBootArgs } from '../../kernel/runtime/bootargs';
-import { getUncaughtHandler } from '../../kernel/runtime/loop';
-import type { AppSpec, DeviceNeed } from '../../kernel/runtime/nymote';
-import type { DriverFactory } from '../../drivers/interfaces';
+import { bindDevices, type DeviceNeed } from '../../sdk/devices';
+import type { AppSpec } from '../../sdk/app';
+import { parseBootArgs } from '../../lib/bootargs';
+import { getUncaughtHandler, onKernelEvent } from '../../kernel/runtime/loop';
 import board from '../../board/node/board';
-
-const REPO = join(import.meta.dirname, '..', '..');
+import * as drivers from '../../board/node/drivers';
 
 function report(err: unknown, kind: string): void {
   const e = err as Error;
   process.stderr.write(kind + ': ' + (e && e.stack ? e.stack : String(err)) + '\n');
 }
 
-async function driverTable(needs: Record<string, DeviceNeed>): Promise<Record<string, DriverFactory<unknown>>> {
-  const table: Record<string, DriverFactory<unknown>> = {};
-  for (const need of Object.values(needs)) {
-    const kind = need.replace(/\?$/, '') as keyof typeof board.drivers;
-    const where = board.drivers[kind];
-    if (!where) continue; // bindDevices names the missing kind
-    const [file, name] = where.split('#');
-    table[kind] = (await import(pathToFileURL(join(REPO, file)).href))[name] as DriverFactory<unknown>;
-  }
-  return table;
-}
-
 async function main(): Promise<void> {
   const [entry, ...args] = process.argv.slice(2);
-  (globalThis as unknown as { __kernel: NymoteKernel }).__kernel = nodeKernel(args);
+  const kernel = nodeKernel(args);
+  (globalThis as unknown as { __kernel: NymoteKernel }).__kernel = kernel;
   for (const kind of ['exception', 'rejection'] as const) {
     process.on(kind === 'exception' ? 'uncaughtException' : 'unhandledRejection', (err: unknown) => {
       const handler = getUncaughtHandler();
@@ -49,8 +35,8 @@ async function main(): Promise<void> {
   const app = (await import(pathToFileURL(entry).href)).default as AppSpec<Record<string, DeviceNeed>>;
   if (!app || typeof app.main !== 'function') throw new Error(entry + ': the default export is not a defineApp({ name, needs, main }) app');
   const needs = app.needs || {};
-  const devices = await bindDevices(needs, { name: board.name, drivers: await driverTable(needs) }, parseBootArgs(args));
-  const result = await app.main(devices as never, { args, board: board.name });
+  const devices = await bindDevices(app.name, needs, { name: board.name, drivers: { ...drivers } }, { kernel, onEvent: onKernelEvent }, parseBootArgs(args));
+  const result = await app.main(devices as never, { args, board: board.name, platform: kernel.platform });
   if (typeof result === 'number') process.exit(result);
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceError } from '../interfaces';
 import { createRamBlock, ramBlockFactory } from './ram-block';
+import { NO_IO } from '../testing/fake-io';
 
 describe('RAM block device', () => {
   it('reads and writes sectors of the memory it was given', async () => {
@@ -45,7 +46,7 @@ describe('RAM block device', () => {
   it('serves an image as a board driver', async () => {
     const image = new Uint8Array(2048);
     image[0] = 42;
-    const dev = await ramBlockFactory(image, { sectorSize: 1024 })('data', { options: {}, all: [] });
+    const dev = await ramBlockFactory(image, { sectorSize: 1024 })(NO_IO, { device: 'data', app: 'test', args: { options: {}, all: [] } });
     expect(dev.sectors).toBe(2);
     const b = new Uint8Array(1024);
     await dev.read(0, b);

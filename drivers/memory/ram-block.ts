@@ -65,7 +65,7 @@ export function createRamBlock(data: Uint8Array | number, opts: RamBlockOptions 
 
 /** A driver factory serving one image from memory (a board whose ramdisk holds the volume). */
 export function ramBlockFactory(image: Uint8Array, opts: RamBlockOptions = {}): DriverFactory<BlockDevice> {
-  return function (name) {
+  return (_io, { device: name }) => {
     return Promise.resolve(createRamBlock(image, { sectorSize: opts.sectorSize, readOnly: opts.readOnly, name: opts.name || name }) as BlockDevice);
   };
 }

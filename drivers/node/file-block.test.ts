@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceError } from '../interfaces';
 import { createFileBlock, openFileBlock } from './file-block';
+import { NO_IO } from '../testing/fake-io';
 
 const dir = mkdtempSync(join(tmpdir(), 'nymote-file-block-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,9 +54,9 @@ describe('node file block device', () => {
   it('is the node board\'s block driver (--disk PATH)', async () => {
     const path = join(dir, 'driver.img');
     writeFileSync(path, Buffer.alloc(4096));
-    const dev = await createFileBlock('data', { options: { disk: path }, all: ['--disk', path] });
+    const dev = await createFileBlock(NO_IO, { device: 'data', app: 'test', args: { options: { disk: path }, all: ['--disk', path] } });
     expect(dev.sectors).toBe(8);
     await (dev as unknown as { close(): Promise<void> }).close();
-    await expect(createFileBlock('data', { options: {}, all: [] })).rejects.toThrow(/no disk image given/);
+    await expect(createFileBlock(NO_IO, { device: 'data', app: 'test', args: { options: {}, all: [] } })).rejects.toThrow(/no disk image given/);
   });
 });

@@ -84,7 +84,7 @@ export async function openFileBlock(path: string, opts: FileBlockOptions = {}): 
 }
 
 /** The node board's `block` driver: `--disk PATH` (or `--<device> PATH`). */
-export const createFileBlock: DriverFactory<BlockDevice> = function (name, args) {
+export const createFileBlock: DriverFactory<BlockDevice> = (_io, { device: name, args }) => {
   const path = args.options[name] || args.options.disk;
   if (!path || path === 'true') {
     return Promise.reject(new DeviceError(name, 'no disk image given: pass --disk PATH (or --' + name + ' PATH)', 'absent'));

@@ -7,17 +7,17 @@ import { DeviceError, type BlockDevice, type DriverFactory } from '../interfaces
 
 const SECTOR = 512;
 
-function unix() {
-  if (!__kernel.unix) throw new Error('file-block needs the unix platform');
-  return __kernel.unix;
+function unix(kernel: NymoteKernel, name: string): NymoteUnixNatives {
+  if (!kernel.unix) throw new DeviceError(name, 'a file block needs the unix platform (this is ' + kernel.platform + ')');
+  return kernel.unix;
 }
 
-export const createFileBlock: DriverFactory<BlockDevice> = function (name, args) {
+export const createFileBlock: DriverFactory<BlockDevice> = (io, { device: name, args }) => {
   const path = args.options[name] || args.options.disk;
   if (!path || path === 'true') {
     return Promise.reject(new DeviceError(name, 'no disk image given: pass --disk PATH (or --' + name + ' PATH)', 'absent'));
   }
-  const os = unix();
+  const os = unix(io.kernel, name);
   let fd: number;
   let readOnly = false;
   try {
@@ -36,7 +36,7 @@ export const createFileBlock: DriverFactory<BlockDevice> = function (name, args)
     if (lba < 0 || lba + buf.length / SECTOR > sectors) throw new DeviceError(name, 'sector ' + lba + ' out of range (' + sectors + ' sectors)');
   }
 
-  function io(run: () => void): Promise<void> {
+  function settle(run: () => void): Promise<void> {
     return new Promise<void>(function (resolve, reject) {
       try { run(); resolve(); } catch (e) { reject(e); }
     });
@@ -47,14 +47,14 @@ export const createFileBlock: DriverFactory<BlockDevice> = function (name, args)
     sectors: sectors,
     readOnly: readOnly,
     read: function (lba, buf) {
-      return io(function () {
+      return settle(function () {
         check(lba, buf);
         const n = os.pread(fd, buf, lba * SECTOR);
         if (n !== buf.length) throw new DeviceError(name, 'short read at sector ' + lba);
       });
     },
     write: function (lba, buf) {
-      return io(function () {
+      return settle(function () {
         if (readOnly) throw new DeviceError(name, 'device is read-only', 'EROFS');
         check(lba, buf);
         const n = os.pwrite(fd, buf, lba * SECTOR);
@@ -62,7 +62,7 @@ export const createFileBlock: DriverFactory<BlockDevice> = function (name, args)
       });
     },
     flush: function () {
-      return io(function () { if (!readOnly) os.fsync(fd); });
+      return settle(function () { if (!readOnly) os.fsync(fd); });
     },
   };
   return Promise.resolve(device);

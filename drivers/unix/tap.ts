@@ -4,7 +4,7 @@
  * queue until it is writable again, in order.
  */
 import { DeviceError, type DriverFactory, type Netif } from '../interfaces';
-import { onKernelEvent, type EventRegistration } from '../../kernel/runtime/loop';
+import type { EventRegistration } from '../../kernel/runtime/loop';
 
 const MTU = 1500;
 const MAX_FRAME = 65536;
@@ -17,22 +17,22 @@ function parseMac(text: string, device: string): Uint8Array {
   return new Uint8Array(parts.map((p) => parseInt(p, 16)));
 }
 
-function randomMac(): Uint8Array {
+function randomMac(kernel: NymoteKernel): Uint8Array {
   const mac = new Uint8Array(6);
-  __kernel.entropy(mac);
+  kernel.entropy(mac);
   mac[0] = (mac[0] & 0xfe) | 0x02; // unicast, locally administered
   return mac;
 }
 
-export const createTap: DriverFactory<Netif> = function (name, args) {
-  const os = __kernel.unix;
+export const createTap: DriverFactory<Netif> = (io, { device: name, args }) => {
+  const os = io.kernel.unix;
   if (!os) return Promise.reject(new DeviceError(name, 'tap needs the unix platform'));
   const tapName = args.options.tap;
   if (!tapName || tapName === 'true') return Promise.reject(new DeviceError(name, 'no tap device given: pass --tap NAME'));
   let fd: number;
   let mac: Uint8Array;
   try {
-    mac = args.options.mac ? parseMac(args.options.mac, name) : randomMac();
+    mac = args.options.mac ? parseMac(args.options.mac, name) : randomMac(io.kernel);
     fd = os.tapOpen(tapName);
   } catch (e) {
     return Promise.reject(e instanceof DeviceError ? e : new DeviceError(name, (e as Error).message, (e as { code?: string }).code));
@@ -45,7 +45,7 @@ export const createTap: DriverFactory<Netif> = function (name, args) {
   /** Watches the fd; closing the registration also drops the kernel watch. */
   function watch(readable: boolean, handler: () => void): EventRegistration {
     const id = os!.watch(fd, readable, !readable);
-    const reg = onKernelEvent(id, handler);
+    const reg = io.onEvent(id, handler);
     return {
       ref: reg.ref,
       unref: reg.unref,

@@ -3,12 +3,13 @@
  * 826 lets it learn, resolves next hops for IPv4 (queueing packets meanwhile)
  * and announces our address (RFC 5227 §2.3) when it is set or changes.
  */
-import { createDeadlineTimer } from '../deadline-timer';
+import { createDeadlineTimer } from '../../lib/deadline-timer';
 import type { Ipv4Address } from '../address';
 import { MAC_BROADCAST } from '../address';
 import type { EthernetLayer } from '../ethernet/ethernet';
 import { ETH_HEADER_LENGTH, ETH_MIN_FRAME, ETHERTYPE_ARP, ETHERTYPE_IPV4, isGroupMac } from '../ethernet/wire';
-import { count, type Counters, type Scheduler, type TimerHandle } from '../types';
+import { count, type Counters } from '../../lib/counters';
+import { type Scheduler, type TimerHandle } from '../../lib/scheduler';
 import { ArpTable, DEFAULT_ARP_LIMITS, type ArpLimits } from './table';
 import { ARP_REPLY, ARP_REQUEST, parseArp, writeArp, type ArpPacket } from './wire';
 

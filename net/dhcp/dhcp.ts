@@ -3,7 +3,10 @@
  * timer ticks to the pure client, sends what it asks to send, and reports
  * leases gained and lost to the stack.
  */
-import { count, type Counters, type RandomSource, type Scheduler, type TimerHandle, type UdpApi } from '../types';
+import { type UdpApi } from '../types';
+import { count, type Counters } from '../../lib/counters';
+import { type RandomSource } from '../../lib/random';
+import { type Scheduler, type TimerHandle } from '../../lib/scheduler';
 import { DhcpClient, type DhcpEffects, type DhcpLease, type DhcpState, type DhcpTiming } from './client';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, parseDhcp } from './wire';
 

@@ -6,7 +6,7 @@
  */
 import type { Netif } from '../../drivers/interfaces';
 import { macEquals } from '../address';
-import { count, type Counters } from '../types';
+import { count, type Counters } from '../../lib/counters';
 import {
   ETH_HEADER_LENGTH, ETH_MIN_FRAME, ETHERTYPE_MIN, isBroadcastMac, isGroupMac, writeEthernetHeader,
 } from './wire';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { buildEthernet, ETH_MIN_FRAME, parseEthernet } from './wire';
 import { createEthernet } from './ethernet';
 import type { Netif } from '../../drivers/interfaces';
-import type { Counters } from '../types';
+import type { Counters } from '../../lib/counters';
 
 const mac = fc.uint8Array({ minLength: 6, maxLength: 6 });
 

@@ -5,7 +5,10 @@
  * allows it, and it keeps us out of smurf amplification).
  */
 import type { Ipv4Address } from '../address';
-import { count, PROTO_ICMP, type Counters, type IpSender, type RandomSource, type Scheduler, type TimerHandle, type TransportInput } from '../types';
+import { PROTO_ICMP, type IpSender, type TransportInput } from '../types';
+import { count, type Counters } from '../../lib/counters';
+import { type RandomSource } from '../../lib/random';
+import { type Scheduler, type TimerHandle } from '../../lib/scheduler';
 import { buildEcho, echoId, echoSequence, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, parseIcmp } from './wire';
 
 export interface PingOptions {

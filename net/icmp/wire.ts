@@ -3,7 +3,7 @@
  * four type-specific bytes, then data. Echo request/reply put an
  * identifier and a sequence number in those four bytes.
  */
-import { checksum } from '../checksum';
+import { checksum } from '../../lib/checksum';
 
 export const ICMP_HEADER_LENGTH = 8;
 export const ICMP_ECHO_REPLY = 0;

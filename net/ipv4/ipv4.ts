@@ -15,14 +15,15 @@
  * - DF is never set: we do no path-MTU discovery, so letting routers
  *   fragment is the only way through a smaller-MTU path.
  */
-import { createDeadlineTimer } from '../deadline-timer';
+import { createDeadlineTimer } from '../../lib/deadline-timer';
 import { MAC_BROADCAST, type Ipv4Address } from '../address';
 import type { ArpLayer } from '../arp/arp';
 import type { EthernetLayer } from '../ethernet/ethernet';
 import { ETH_HEADER_LENGTH, ETH_MIN_FRAME, ETHERTYPE_IPV4 } from '../ethernet/wire';
-import {
-  count, PROTO_UDP, type Counters, type IpSender, type RandomSource, type Scheduler, type TransportInput,
-} from '../types';
+import { PROTO_UDP, type IpSender, type TransportInput } from '../types';
+import { count, type Counters } from '../../lib/counters';
+import { type RandomSource } from '../../lib/random';
+import { type Scheduler } from '../../lib/scheduler';
 import { fragmentSlices } from './fragment';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassembly';
 import {

@@ -4,7 +4,7 @@
  * Whether options or fragments are acceptable is the caller's decision.
  */
 import { readIpv4, writeIpv4, type Ipv4Address } from '../address';
-import { checksum } from '../checksum';
+import { checksum } from '../../lib/checksum';
 
 export const IPV4_HEADER_LENGTH = 20;
 export const IPV4_MAX_LENGTH = 65535;

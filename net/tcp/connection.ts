@@ -16,8 +16,10 @@
  *   made in one turn of the event loop are coalesced by the flow anyway;
  * - keep-alive (RFC 9293 §3.8.4), off unless asked for.
  */
-import { count, FlowError } from '../types';
-import type { Counters, Scheduler, TimerHandle } from '../types';
+import { FlowError } from '../types';
+import { count } from '../../lib/counters';
+import type { Counters } from '../../lib/counters';
+import type { Scheduler, TimerHandle } from '../../lib/scheduler';
 import type { TcpConfig } from './config';
 import { NewRenoCongestion } from './congestion';
 import { ReassemblyQueue } from './reassembly';

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { FlowError } from '../types';
 import type { TcpFlow } from './flow';
-import { fnv1a, ip4, Prng, readAll, TestNetwork } from './test-harness';
-import type { TestHost } from './test-harness';
+import { fnv1a, ip4, Prng, readAll, TestNetwork } from '../testing/tcp-harness';
+import type { TestHost } from '../testing/tcp-harness';
 import type { TcpLimits } from './config';
 import { FLAG_ACK, FLAG_FIN, FLAG_RST, FLAG_SYN, segmentLength, serialiseSegment } from './wire';
 import type { TcpSegment } from './wire';

@@ -5,8 +5,12 @@
  * cap on connection objects, a cap on half-open ones (SYNs beyond it are
  * dropped and counted), rate-limited challenge ACKs (RFC 5961 §7).
  */
-import { count, FlowError, PROTO_TCP } from '../types';
-import type { Counters, IpSender, RandomSource, Scheduler, TcpApi, TransportInput } from '../types';
+import { FlowError, PROTO_TCP } from '../types';
+import { count } from '../../lib/counters';
+import type { IpSender, TcpApi, TransportInput } from '../types';
+import type { Counters } from '../../lib/counters';
+import type { RandomSource } from '../../lib/random';
+import type { Scheduler } from '../../lib/scheduler';
 import type { Ipv4Address } from '../address';
 import { resolveConfig } from './config';
 import type { TcpConfig, TcpLimits } from './config';

@@ -7,7 +7,7 @@
  * (skipped), timestamps (RFC 7323 §3, parsed only); unknown options are
  * skipped by their length.
  */
-import { finishChecksum, pseudoHeaderSum, sumBytes } from '../checksum';
+import { finishChecksum, pseudoHeaderSum, sumBytes } from '../../lib/checksum';
 import { PROTO_TCP } from '../types';
 
 export const FLAG_FIN = 0x01;

@@ -9,7 +9,8 @@
  * keep.
  */
 import type { Ipv4Address } from '../address';
-import { count, PROTO_UDP, type Counters, type Endpoint, type IpSender, type TransportInput, type UdpApi } from '../types';
+import { PROTO_UDP, type Endpoint, type IpSender, type TransportInput, type UdpApi } from '../types';
+import { count, type Counters } from '../../lib/counters';
 import { buildUdp, parseUdp, UDP_MAX_DATA } from './wire';
 
 export interface UdpLayer extends UdpApi {

@@ -5,7 +5,7 @@
  * goes on the wire as 0xffff (the same number in one's complement).
  */
 import { type Ipv4Address } from '../address';
-import { finishChecksum, pseudoHeaderSum, sumBytes } from '../checksum';
+import { finishChecksum, pseudoHeaderSum, sumBytes } from '../../lib/checksum';
 import { PROTO_UDP } from '../types';
 
 export const UDP_HEADER_LENGTH = 8;

@@ -13,7 +13,7 @@ import { CLASS, OPCODE, RCODE, RRTYPE, typeFromText } from './constants';
 import { formatName, parseName } from './name';
 import { formatRecord } from './rdata-text';
 import { createResponder, type QueryContext } from './responder';
-import { message as messageArb } from './test-arbitraries';
+import { message as messageArb } from './testing/arbitraries';
 import { decodeMessage, encodeMessage, type DnsMessage } from './wire';
 import { parseZone } from './zone';
 

@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { buildApp, runImage } from '../../test/helpers';
-import { runScenario } from './engine-scenario';
-import { runResolverScenario } from './resolver-scenario';
+import { runScenario } from './testing/engine-scenario';
+import { runResolverScenario } from './testing/resolver-scenario';
 
 let built: Awaited<ReturnType<typeof buildApp>>;
 beforeAll(async () => { built = await buildApp(fileURLToPath(new URL('./fixtures/engine', import.meta.url))); }, 300_000);

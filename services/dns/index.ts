@@ -18,3 +18,4 @@ export { indexZone, type ZoneIndex } from './zone-index';
 export { createResolver, type Answer, type MxAnswer, type Resolver, type ResolverOptions } from './resolver';
 export { ResolveError, type ResolveErrorCode } from './resolver-errors';
 export { createResolverCache, type CachedResult, type ResolverCache, type ResolverCacheOptions } from './resolver-cache';
+export { loadZoneFiles, loadFolderZones, type ReadText, type ZoneVolume } from './zone-files';

@@ -11,7 +11,7 @@ import dgram from 'node:dgram';
 import { CLASS, RRTYPE } from './constants';
 import { parseName } from './name';
 import { type ResourceRecord } from './rdata';
-import { typedRecord } from './test-arbitraries';
+import { typedRecord } from './testing/arbitraries';
 import { decodeMessage, encodeMessage, type DnsMessage } from './wire';
 import { parseZone } from './zone';
 

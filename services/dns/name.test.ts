@@ -5,7 +5,7 @@ import { formatIpv6Bytes, parseIpv6Bytes } from './address';
 import { formatRrsigTime, fromBase64, fromHex, parseRrsigTime, toBase64, toHex } from './encodings';
 import { DnsSyntaxError } from './errors';
 import { formatName, isSubdomain, lowercaseName, nameKey, namesEqual, parseName } from './name';
-import { ascii, name } from './test-arbitraries';
+import { ascii, name } from './testing/arbitraries';
 import { parseDuration } from './ttl';
 
 const labels = (s: string) => parseName(s).map((l) => Buffer.from(l).toString('latin1'));

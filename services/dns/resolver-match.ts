@@ -10,7 +10,8 @@ import { CLASS, OPCODE } from './constants';
 import { namesEqual } from './name';
 import { type Question } from './rdata';
 import { decodeHeader, decodeMessage, encodeMessage, type DnsMessage } from './wire';
-import { type Endpoint, type RandomSource } from '../../net/types';
+import { type Endpoint } from '../../net/types';
+import { type RandomSource } from '../../lib/random';
 
 /** RFC 6891 §6.2.5 and DNS Flag Day 2020: fits one unfragmented packet on nearly every path. */
 export const EDNS_PAYLOAD = 1232;

@@ -6,7 +6,10 @@
  * reply to an earlier attempt is still taken. TCP frames the query with its
  * 2-byte length (RFC 1035 §4.2.2) and reads frames until the matching one.
  */
-import { type Counters, type Endpoint, type RandomSource, type Scheduler, type TcpApi, type UdpApi, count } from '../../net/types';
+import { type Endpoint, type TcpApi, type UdpApi } from '../../net/types';
+import { type Counters, count } from '../../lib/counters';
+import { type RandomSource } from '../../lib/random';
+import { type Scheduler } from '../../lib/scheduler';
 import { type Question } from './rdata';
 import { buildQuery, matchReply, random16, type Verdict } from './resolver-match';
 import { FrameReader, frame } from './tcp-frames';

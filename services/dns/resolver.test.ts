@@ -7,13 +7,14 @@
  * duplication, a server that never answers, shared in-flight lookups.
  */
 import { describe, expect, it } from 'vitest';
-import { createSwitch, seededRandom, type SwitchFaults } from '../../drivers/node/switch';
+import { createSwitch, seededRandom, type SwitchFaults } from '../../drivers/testing/switch';
 import { parseIpv4, type Ipv4Address } from '../../net/address';
 import { createStack, type Stack } from '../../net/stack';
 import { createTcp, type Tcp } from '../../net/tcp/tcp';
-import { createTestClock, type TestClock } from '../../net/test-clock';
-import type { Endpoint, RandomSource, UdpApi } from '../../net/types';
-import { createSocketStack } from '../../drivers/node/sockets';
+import { createTestClock, type TestClock } from '../../lib/testing/virtual-clock';
+import type { Endpoint, UdpApi } from '../../net/types';
+import type { RandomSource } from '../../lib/random';
+import { createSocketStack } from '../../net/host-sockets/sockets';
 import { RCODE } from './constants';
 import { decodeMessage, encodeMessage } from './wire';
 import { createAuthority } from './authority';

@@ -17,7 +17,10 @@
  * cache (resolver-cache.ts) are separate; this file holds the policy.
  */
 import { formatIpv4, type Ipv4Address } from '../../net/address';
-import { count, systemScheduler, type Counters, type Endpoint, type RandomSource, type Scheduler, type TcpApi, type TimerHandle, type UdpApi } from '../../net/types';
+import { type Endpoint, type TcpApi, type UdpApi } from '../../net/types';
+import { count, type Counters } from '../../lib/counters';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../../lib/scheduler';
+import { type RandomSource } from '../../lib/random';
 import { formatIpv4Bytes, formatIpv6Bytes } from './address';
 import { RRTYPE } from './constants';
 import { formatName, parseName, type DnsName } from './name';

@@ -11,7 +11,8 @@
  * peers listed in `axfrAllow`.
  */
 import { type Ipv4Address } from '../../net/address';
-import { systemScheduler, type Flow, type Scheduler, type TcpApi, type TimerHandle, type UdpApi } from '../../net/types';
+import { type Flow, type TcpApi, type UdpApi } from '../../net/types';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../../lib/scheduler';
 import { type Responder } from './responder';
 import { FrameReader, frame } from './tcp-frames';
 

@@ -5,7 +5,7 @@ import { DnsFormatError } from './errors';
 import { parseName, type DnsName } from './name';
 import { type ResourceRecord } from './rdata';
 import { decodeHeader, decodeMessage, encodeMessage, type DnsMessage } from './wire';
-import { ascii, message } from './test-arbitraries';
+import { ascii, message } from './testing/arbitraries';
 
 const n = (s: string): DnsName => parseName(s);
 

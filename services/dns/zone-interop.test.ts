@@ -16,7 +16,7 @@ import { ZoneError } from './errors';
 import { concatNames, lowercaseName, parseName } from './name';
 import { type ResourceRecord } from './rdata';
 import { formatRecord } from './rdata-text';
-import { typedRecord } from './test-arbitraries';
+import { typedRecord } from './testing/arbitraries';
 import { parseZone } from './zone';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));

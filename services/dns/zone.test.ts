@@ -9,7 +9,7 @@ import { ZoneError } from './errors';
 import { formatName } from './name';
 import { type ResourceRecord } from './rdata';
 import { formatRecord } from './rdata-text';
-import { opaqueRecord, typedRecord } from './test-arbitraries';
+import { opaqueRecord, typedRecord } from './testing/arbitraries';
 import { parseZone, type ZoneOptions } from './zone';
 
 /* A zone that uses every feature of the parser (zone-interop.test.ts hands it to BIND too). */

@@ -9,7 +9,8 @@
  * parse error is answered with its status and "Connection: close", since
  * where the next request would start is no longer known.
  */
-import { type Counters, count, type Flow } from '../../net/types';
+import { type Flow } from '../../net/types';
+import { type Counters, count } from '../../lib/counters';
 import { accessLogLine } from './access-log';
 import { fromLatin1 } from './bytes';
 import { formatHttpDate } from './dates';

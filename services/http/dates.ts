@@ -4,7 +4,7 @@
  * on milliseconds since the epoch (proleptic Gregorian, UTC).
  */
 
-import { civilFromDays, DAY_MS, daysFromCivil } from '../../kernel/runtime/calendar';
+import { civilFromDays, DAY_MS, daysFromCivil } from '../../lib/calendar';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

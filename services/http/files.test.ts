@@ -10,7 +10,7 @@ import { encodePath, normalisePath } from './file-path';
 import { fileEtag, serveFiles, type FileSource } from './files';
 import { parseRange } from './range';
 import { memorySource, volumeSource } from './sources';
-import { collect, fakeRequest } from './test-request';
+import { collect, fakeRequest } from './testing/request';
 import { createRamBlock } from '../../drivers/memory/ram-block';
 import { mkfs, mount } from '../../store/fat32/index';
 

@@ -3,7 +3,8 @@
  * time on the Scheduler, so a client that stops sending or stops reading
  * cannot hold a connection (and its memory) forever.
  */
-import type { Flow, Scheduler } from '../../net/types';
+import type { Flow } from '../../net/types';
+import type { Scheduler } from '../../lib/scheduler';
 
 export type ReadResult =
   | { kind: 'data'; data: Uint8Array }

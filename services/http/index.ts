@@ -15,7 +15,7 @@ export { type HttpServerOptions } from './options';
 export { serveFlow, serveHttp, type HttpServer } from './server';
 export { router, type Router } from './router';
 export { fileEtag, fileStream, serveFiles, type FileServerOptions, type FileSource, type FileStat } from './files';
-export { memorySource, volumeSource, type VolumeLike } from './sources';
+export { memorySource, volumeSource, folderSource, type VolumeLike, type FilesLike } from './sources';
 export { contentType, DEFAULT_CONTENT_TYPE } from './content-type';
 export { normalisePath, type FilePath } from './file-path';
 export { evaluatePreconditions, etagMatches, ifRangeAllows, type Precondition, type Validators } from './conditional';

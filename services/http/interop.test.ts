@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createSocketStack, type Listening } from '../../drivers/node/sockets';
+import { createSocketStack, type Listening } from '../../net/host-sockets/sockets';
 import type { TcpApi } from '../../net/types';
 import { serveFiles, type FileSource } from './files';
 import { text } from './message';

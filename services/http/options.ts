@@ -1,5 +1,5 @@
 /* The server's options, their defaults, and what a handler failure does when nobody listens. */
-import { systemScheduler, type Scheduler } from '../../net/types';
+import { systemScheduler, type Scheduler } from '../../lib/scheduler';
 import type { Request } from './message';
 import { PARSER_DEFAULTS, type ParserOptions } from './parser';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RequestParser, type ParseEvent, type ParserOptions, type RequestHead } from './parser';
 import { serialiseRequest } from './serialise';
-import { cut, cuts, enc, mutated, parseChunks, str } from './test-arbitraries';
+import { cut, cuts, enc, mutated, parseChunks, str } from './testing/arbitraries';
 
 const parse = (s: string | Uint8Array, options?: ParserOptions): ParseEvent[] => parseChunks([typeof s === 'string' ? enc(s) : s], options);
 

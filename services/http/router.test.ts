@@ -4,7 +4,7 @@ import { HttpError } from './errors';
 import { json, readJson, readText, text } from './message';
 import { router } from './router';
 import { parseQuery, parseQueryList, percentDecode } from './target';
-import { collect, fakeRequest } from './test-request';
+import { collect, fakeRequest } from './testing/request';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -5,7 +5,8 @@
  * (HTTP/1.1), or the end of the connection (HTTP/1.0). The app's own
  * framing fields are dropped; "Connection: close" from the app is honoured.
  */
-import type { Flow, Scheduler } from '../../net/types';
+import type { Flow } from '../../net/types';
+import type { Scheduler } from '../../lib/scheduler';
 import { concat, utf8 } from './bytes';
 import { encodeChunk, LAST_CHUNK } from './chunked';
 import { writeWithin } from './flow-io';

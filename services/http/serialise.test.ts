@@ -5,7 +5,7 @@ import { ByteQueue } from './bytes';
 import { ChunkedDecoder, encodeChunk, LAST_CHUNK } from './chunked';
 import { HttpError } from './errors';
 import { fieldProblem, reasonPhrase, serialiseRequest, serialiseResponseHead } from './serialise';
-import { cut, cuts, enc, str } from './test-arbitraries';
+import { cut, cuts, enc, str } from './testing/arbitraries';
 
 describe('serialising', () => {
   it('writes a status line with the RFC 9110 phrase, fields and the empty line', () => {

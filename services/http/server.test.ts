@@ -5,15 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createTestClock, type TestClock } from '../../net/test-clock';
+import { createTestClock, type TestClock } from '../../lib/testing/virtual-clock';
 import type { Flow, TcpApi } from '../../net/types';
 import { HttpError } from './errors';
 import { json, text, type BodyStream, type Handler } from './message';
 import type { HttpServerOptions } from './options';
 import { serveFlow, serveHttp } from './server';
-import { cut, cuts, enc, mutated, str } from './test-arbitraries';
-import { parseResponses, readAll, type ParsedResponse } from './test-client';
-import { flowPair, type FlowPairOptions, type TestFlow } from './test-flow';
+import { cut, cuts, enc, mutated, str } from './testing/arbitraries';
+import { parseResponses, readAll, type ParsedResponse } from './testing/client';
+import { flowPair, type FlowPairOptions, type TestFlow } from './testing/flow';
 
 const WALL = Date.UTC(2024, 4, 1, 12, 0, 0);
 

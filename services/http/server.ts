@@ -7,7 +7,8 @@
  * come back); when even the 503s pile up past the cap, further
  * connections are reset at once.
  */
-import { count, type Counters, type Flow, type TcpApi } from '../../net/types';
+import { type Flow, type TcpApi } from '../../net/types';
+import { count, type Counters } from '../../lib/counters';
 import { accessLogLine } from './access-log';
 import { serveConnection, type ConnectionControl } from './connection';
 import { formatHttpDate } from './dates';

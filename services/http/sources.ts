@@ -73,3 +73,21 @@ export function volumeSource(volume: VolumeLike): FileSource {
     },
   };
 }
+
+/** What folderSource needs of a board's host files (drivers' HostFiles has it). */
+export interface FilesLike {
+  stat(path: string): Promise<FileStat | null>;
+  read(path: string, offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** A host folder (`--content DIR`) through the board's `files` device: paths are below `root`. */
+export async function folderSource(files: FilesLike, root: string): Promise<FileSource> {
+  const base = root.replace(/\/+$/, '');
+  const st = await files.stat(base || '/');
+  if (!st) throw new Error(root + ': no such folder');
+  if (!st.directory) throw new Error(root + ': not a folder');
+  return {
+    stat: (path) => files.stat(base + path),
+    read: (path, offset, length) => files.read(base + path, offset, length),
+  };
+}

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { createRamBlock, type RamBlock } from '../../drivers/memory/ram-block';
 import { parseBootSector, type Geometry } from './bpb';
 import { FsError, fsck, mkfs, mount, recoveries } from './index';
-import { pattern } from './test-tools';
+import { pattern } from '../testing/fat32-tools';
 
 const MiB = 1 << 20;
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRamBlock } from '../../drivers/memory/ram-block';
 import { FsError, fsck, mkfs, mount, type Volume } from './index';
-import { fsckFat, haveTools, mcopyOut, mtoolsTree, pattern } from './test-tools';
+import { fsckFat, haveTools, mcopyOut, mtoolsTree, pattern } from '../testing/fat32-tools';
 
 interface MEntry { path: string; data?: Uint8Array }
 type Model = Map<string, MEntry>; // key: the upper-cased path

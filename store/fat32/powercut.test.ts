@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { createRamBlock } from '../../drivers/memory/ram-block';
 import { mkfs, mount, recoveries } from './index';
 import { fsck } from './fsck';
-import { CutBlock, ImageFile, fsckFat, haveTools, prng } from './test-tools';
-import { readTree, record, runEpoch, same, workload, type Recording, type State } from './test-workload';
+import { CutBlock, ImageFile, fsckFat, haveTools, prng } from '../testing/fat32-tools';
+import { readTree, record, runEpoch, same, workload, type Recording, type State } from '../testing/fat32-workload';
 
 const dir = mkdtempSync(join(tmpdir(), 'nymote-powercut-'));
 let rec: Recording;

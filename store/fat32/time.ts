@@ -10,7 +10,7 @@
  * same in every engine.
  */
 
-import { civilFromDays, DAY_MS, daysFromCivil } from '../../kernel/runtime/calendar';
+import { civilFromDays, DAY_MS, daysFromCivil } from '../../lib/calendar';
 
 export interface FatTime { date: number; time: number; tenth: number }
 

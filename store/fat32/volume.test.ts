@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRamBlock } from '../../drivers/memory/ram-block';
 import { FsError, fsck, mkfs, mount, type Volume } from './index';
-import { pattern } from './test-tools';
+import { pattern } from '../testing/fat32-tools';
 
 const MiB = 1 << 20;
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -14,7 +14,7 @@
  *   bool    one byte 0/1
  *   date    a double: getTime() (NaN for an invalid date)
  */
-import { utf8Length } from '../../kernel/runtime/text';
+import { utf8Length } from '../../lib/utf8';
 import { RecordsError } from './errors';
 
 const MAX_SMALL_INT = 1125899906842624; // 2^50: zigzag doubles it, the even tag doubles it again (≤ 2^52)

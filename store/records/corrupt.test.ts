@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { codecFor } from './build/testing';
+import { codecFor } from './testing/codec-for';
 import { memoryPageStore, openStore, RecordsError, type Collection, type RecordStore } from './index';
 
 interface Item { id: number; text: string; n: number }

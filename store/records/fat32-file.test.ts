@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRamBlock } from '../../drivers/memory/ram-block';
 import { mkfs, mount } from '../fat32/index';
-import { codecFor } from './build/testing';
+import { codecFor } from './testing/codec-for';
 import { fatFilePageStore } from './fat32-file';
 import { openStore, records } from './index';
 

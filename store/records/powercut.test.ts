@@ -6,8 +6,8 @@
  * same key that happened to reach the disk), and nothing else may appear.
  */
 import { describe, expect, it } from 'vitest';
-import { codecFor } from './build/testing';
-import { faultStore, seeded, type FaultStore } from './fault-store';
+import { codecFor } from './testing/codec-for';
+import { faultStore, seeded, type FaultStore } from '../testing/fault-store';
 import { memoryPageStore, openStore, type Collection, type RecordsError, type RecordStore } from './index';
 
 let efull = 0;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { BlockDevice } from '../../drivers/interfaces';
-import { codecFor } from './build/testing';
+import { codecFor } from './testing/codec-for';
 import type { RecordCodec } from './codec';
 import { memoryPageStore, openStore, records, RecordsError, type Collection, type RecordStore } from './index';
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { buildApp, fixture, runImage } from '../helpers';
 import { createRamBlock } from '../../drivers/memory/ram-block';
 import { mkfs } from '../../store/fat32/index';
-import { CutBlock, fsckFat, haveTools, mcopyIn, mcopyOut, mkfsFat, mtoolsTree } from '../../store/fat32/test-tools';
-import { record, runEpoch, workload } from '../../store/fat32/test-workload';
+import { CutBlock, fsckFat, haveTools, mcopyIn, mcopyOut, mkfsFat, mtoolsTree } from '../../store/testing/fat32-tools';
+import { record, runEpoch, workload } from '../../store/testing/fat32-workload';
 import { pattern, WRITTEN } from '../fixtures/fat32-disk/pattern';
 
 const dir = mkdtempSync(join(tmpdir(), 'nymote-fat32-engine-'));

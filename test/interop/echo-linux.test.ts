@@ -1,8 +1,9 @@
 /*
  * Our TCP/IP stack (apps/echo on the unix board, so in Duktape) against the
  * Linux stack, over a tap device in a network namespace this test creates:
- * ping, UDP echo, a 50 MB TCP echo with socat, the same under loss, our
- * TCP client against a Linux echo server, and an address from dnsmasq.
+ * ping, UDP echo, a 50 MB TCP echo (tcp-echo-client.mjs, which waits for
+ * every byte), the same under loss, our TCP client against a Linux echo
+ * server, and an address from dnsmasq.
  *
  * This kernel has no sch_netem (CONFIG_NET_SCH_NETEM is off), so impairment
  * is the nearest real thing: nftables drops 1 % of packets each way at
@@ -55,13 +56,28 @@ async function stop(r: Running): Promise<void> {
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Streams `data` through socat to HOST:7 and back; what came back. */
-function socatEcho(host: string, data: Buffer): Buffer {
-  const file = join(work, 'sent');
-  writeFileSync(file, data);
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `socat -b 65536 - TCP:${host}:7 < ${file} > ${join(work, 'back')}`], { timeout: 240_000 });
-  expect(r.status, r.stderr?.toString()).toBe(0);
-  return readFileSync(join(work, 'back'));
+/** The deadline for a TCP echo, well inside the tests' 240 s. */
+const ECHO_DEADLINE_S = 200;
+
+/**
+ * Streams `data` to HOST:7 and reads the echo until the server closes (it
+ * does after our EOF) or the deadline passes: test/interop/tcp-echo-client.mjs,
+ * in the namespace. Not socat, which ends 0.5 s (`-t`) after its input's EOF,
+ * cutting off a tail still being retransmitted under loss. Returns what came
+ * back and a line saying how much and how it ended, for the failure messages.
+ */
+function tcpEcho(host: string, data: Buffer): { back: Buffer; summary: string } {
+  const sent = join(work, 'sent');
+  const back = join(work, 'back');
+  writeFileSync(sent, data);
+  rmSync(back, { force: true });
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, join(REPO, 'test', 'interop', 'tcp-echo-client.mjs'),
+    host, '7', sent, back, String(ECHO_DEADLINE_S)], { encoding: 'utf8', timeout: (ECHO_DEADLINE_S + 20) * 1000 });
+  expect(r.status, `echo client: ${r.error?.message ?? ''} ${r.stderr}`).toBe(0);
+  const report = JSON.parse(r.stdout) as { sent: number; received: number; wroteAll: boolean; peerClosed: boolean; timedOut: boolean; error: string | null; ms: number };
+  const how = [report.wroteAll ? 'all written' : 'NOT all written', report.peerClosed ? 'server closed' : 'server did not close',
+    ...(report.timedOut ? [`deadline of ${ECHO_DEADLINE_S} s passed`] : []), ...(report.error ? [`error: ${report.error}`] : [])];
+  return { back: readFileSync(back), summary: `${report.received} of ${report.sent} bytes came back in ${report.ms} ms (${how.join(', ')})` };
 }
 
 beforeAll(async () => {
@@ -103,9 +119,9 @@ describe('apps/echo (unix board, Duktape) against Linux over a tap device', () =
 
   it('echoes a 50 MB TCP stream back byte-exact', () => {
     const data = randomBytes(50 << 20);
-    const back = socatEcho(OURS, data);
-    expect(back.length).toBe(data.length);
-    expect(sha(back)).toBe(sha(data));
+    const { back, summary } = tcpEcho(OURS, data);
+    expect(back.length, summary).toBe(data.length);
+    expect(sha(back), `${summary}, but not the bytes sent`).toBe(sha(data));
   }, 240_000);
 
   it('echoes byte-exact through 1 % loss each way and a shaped, queueing link', () => {
@@ -117,8 +133,9 @@ describe('apps/echo (unix board, Duktape) against Linux over a tap device', () =
     expect(inNs('tc', ['qdisc', 'add', 'dev', 'tap0', 'root', 'tbf', 'rate', '40mbit', 'burst', '16kb', 'latency', '20ms']).status).toBe(0);
     try {
       const data = randomBytes(10 << 20);
-      const back = socatEcho(OURS, data);
-      expect(sha(back)).toBe(sha(data));
+      const { back, summary } = tcpEcho(OURS, data);
+      expect(back.length, summary).toBe(data.length);
+      expect(sha(back), `${summary}, but not the bytes sent`).toBe(sha(data));
       // the loss was real: packets were dropped in both directions
       const counters = inNs('nft', ['list', 'table', 'inet', 'impair']).stdout.toString();
       const dropped = [...counters.matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileBlock } from '../../drivers/node/file-block';
 import { fsck, mkfs, mount } from '../../store/fat32/index';
-import { fsckFat, haveTools, mcopyIn, mcopyOut, mkfsFat, mmd, mtoolsTree, pattern } from '../../store/fat32/test-tools';
+import { fsckFat, haveTools, mcopyIn, mcopyOut, mkfsFat, mmd, mtoolsTree, pattern } from '../../store/testing/fat32-tools';
 
 const dir = mkdtempSync(join(tmpdir(), 'nymote-fat32-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

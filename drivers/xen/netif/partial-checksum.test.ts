@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checksum, finishChecksum, pseudoHeaderSum, sumBytes } from '../../../net/checksum';
+import { checksum, finishChecksum, pseudoHeaderSum, sumBytes } from '../../../lib/checksum';
 import { completePartialChecksum } from './partial-checksum';
 
 /** An Ethernet + IPv4 + TCP/UDP frame with a correct checksum. */

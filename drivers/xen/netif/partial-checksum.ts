@@ -5,7 +5,7 @@
  * checks every checksum, so the driver finishes it first. We ask backends
  * not to send these (feature-no-csum-offload); this covers one that does.
  */
-import { finishChecksum, sumBytes } from '../../../net/checksum';
+import { finishChecksum, sumBytes } from '../../../lib/checksum';
 
 const ETHERTYPE_IPV4 = 0x0800;
 const TCP = 6;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BackRing, FrontRing, SharedRing, ringSize, SRING_HEADER_BYTES } from './shared-ring';
-import { frontendStep, parseXenbusState, XenbusState } from './xenbus-state';
+import { frontendStep, parseXenbusState, XenbusState } from '../xenbus/state';
 
 const w32 = (v: number) => (dv: DataView, o: number) => dv.setUint32(o, v >>> 0, true);
 const r32 = (dv: DataView, o: number) => dv.getUint32(o, true);

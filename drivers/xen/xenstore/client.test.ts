@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { XenstoreClient, XenstoreError } from './client';
-import { FakeXenstored } from './fake-xenstored';
+import { FakeXenstored } from '../../testing/fake-xenstored';
 import { createRingTransport } from './transport';
 import { XS_READ, XS_WATCH_EVENT, encodeMessage, encodeStrings } from './wire';
 

@@ -7,7 +7,7 @@
  * unexpected type is counted and dropped; a broken stream fails every
  * pending and later request with EPROTO.
  */
-import { count, type Counters } from '../../../net/types';
+import { count, type Counters } from '../../../lib/counters';
 import {
   MessageParser, XENSTORE_PAYLOAD_MAX, XS_DIRECTORY, XS_ERROR, XS_GET_DOMAIN_PATH, XS_GET_PERMS, XS_MKDIR,
   XS_READ, XS_RM, XS_SET_PERMS, XS_TRANSACTION_END, XS_TRANSACTION_START, XS_UNWATCH, XS_WATCH,

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Reader, Writer } from '../binary';
 import type { RecordCodec } from '../codec';
 import { RecordsError } from '../errors';
-import { codecFor, generateCodecSource } from './testing';
+import { codecFor, generateCodecSource } from '../testing/codec-for';
 
 function roundTrip<T>(codec: RecordCodec<T>, value: T): T {
   const w = new Writer(8);

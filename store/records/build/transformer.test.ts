@@ -1,6 +1,6 @@
 /* The build-time transform on sample sources: what it rewrites, what it refuses and how it says so. */
 import { describe, expect, it } from 'vitest';
-import { compileWithRecords } from './testing';
+import { compileWithRecords } from '../testing/codec-for';
 import { RecordsBuildError } from './transformer';
 
 const FROM = "'../../index'"; // store/records/index.ts, seen from build/__virtual__/

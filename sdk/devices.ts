@@ -33,6 +33,7 @@ export async function bindDevices(app: string, needs: Record<string, DeviceNeed>
     const optional = need.charAt(need.length - 1) === '?';
     const kind = optional ? need.slice(0, -1) : need;
     const factory = board.drivers[kind];
+    if (!factory && optional) { devices[device] = undefined; return; }
     if (!factory) throw new Error('board ' + board.name + ' has no driver for a "' + kind + '" device (needed as "' + device + '")');
     try {
       devices[device] = await factory(io, { device, args, app });

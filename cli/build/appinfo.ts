@@ -3,11 +3,15 @@
  * its name and the devices it needs (defineApp's literal arguments). Parsing
  * instead of running keeps app code off the build host.
  */
+import type { DeviceKind } from '../../board/spec';
 import ts from 'typescript';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { display } from '../paths';
+
+/** Every kind a need may name (board/spec.ts's DeviceKinds). */
+const DEVICE_KINDS: readonly DeviceKind[] = ['console', 'block', 'network', 'netif', 'files'];
 
 export interface AppInfo {
   dir: string;
@@ -58,7 +62,7 @@ export function readAppInfo(appPath: string): AppInfo {
     for (const p of needsProp.initializer.properties) {
       const kind = ts.isPropertyAssignment(p) ? literalText(p.initializer) : undefined;
       if (!kind || !p.name) throw new UserError(`${where}:${lineOf(p)}: each need must be name: 'kind' (a string literal)`);
-      if (!/^(network|block|console)\??$/.test(kind)) throw new UserError(`${where}:${lineOf(p)}: unknown device kind '${kind}' (network, block or console; a trailing ? makes it optional)`);
+      if (!DEVICE_KINDS.includes(kind.replace(/\?$/, '') as DeviceKind)) throw new UserError(`${where}:${lineOf(p)}: unknown device kind '${kind}' (${DEVICE_KINDS.join(', ')}; a trailing ? makes it optional)`);
       needs[p.name.getText().replace(/^['"]|['"]$/g, '')] = kind;
     }
   }

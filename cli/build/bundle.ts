@@ -14,6 +14,8 @@ export interface Bundle {
   /** ES5 bytes by origin. */
   runtimeBytes: number;
   appBytes: number;
+  /** Each bundled module (as shownPath names it) with its rendered ES5 code; modules tree-shaking emptied are left out. */
+  modules: { name: string; code: string }[];
   /** Every file the bundle was built from (for up-to-date checks). */
   inputs: string[];
 }
@@ -53,10 +55,12 @@ export async function bundleApp(p: BundleParams): Promise<Bundle> {
   const lineMap = buildLineMap(map as never, BUNDLE_NAME, 1, (s) => shownPath(absolute(s), p.appDir));
   let runtimeBytes = 0;
   let appBytes = 0;
+  const modules: Bundle['modules'] = [];
   for (const [id, m] of Object.entries(chunk.modules)) {
     const rel = relative(p.appDir, id);
     if (!rel.startsWith('..') && !isAbsolute(rel)) appBytes += m.renderedLength;
     else runtimeBytes += m.renderedLength;
+    if (m.renderedLength > 0 && m.code) modules.push({ name: id.startsWith('\0') ? id.slice(1) : shownPath(id, p.appDir), code: m.code });
   }
   const header = `var __nymote_lines = ${JSON.stringify(lineMap)}; try {\n`;
   const footer = `\n} catch (e) { if (typeof __nymote_fatal === 'function') __nymote_fatal(e); throw e; }\n`;
@@ -66,6 +70,7 @@ export async function bundleApp(p: BundleParams): Promise<Bundle> {
     lineMap,
     runtimeBytes,
     appBytes,
+    modules,
     inputs: build.watchFiles.filter((f) => !f.startsWith('\0')),
   };
 }

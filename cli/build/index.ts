@@ -12,12 +12,16 @@ import { deviceKind, readAppInfo, type AppInfo } from './appinfo';
 import { diskCreate, diskFill } from '../disk/index';
 import { bundleApp, BUNDLE_NAME } from './bundle';
 import { lookupLine } from './linemap';
+import { formatModuleSizes, moduleSizes, type ModuleSize } from './module-sizes';
 import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, linkX86Image, makeKernel } from './kernel';
 import { xenBinary } from '../boot/xen-console';
 import { Progress } from '../progress';
 import { xlConfig, xlLoadableZimage } from '../dom0/xl';
 import { UserError } from '../errors';
 import { BUILD, REPO, display } from '../paths';
+
+/** The per-module size report beside the image. */
+export const SIZES_NAME = 'sizes.txt';
 
 export interface Manifest {
   app: string;
@@ -27,6 +31,8 @@ export interface Manifest {
   engine: { duktape: string; configHash: string };
   bytecode: { bytes: number; sha256: string };
   sizes: { kernel: number; engine: number; runtime: number; app: number; total: number };
+  /** Every bundled module's bytes, largest bytecode first (also in sizes.txt). */
+  modules: ModuleSize[];
   memoryMiB: number;
   /** The app's devices by name, with their kind (defineApp's needs): a full boot gives the guest these. */
   devices?: Record<string, string>;
@@ -173,6 +179,8 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   const kinds: DeviceKind[] = [];
   for (const [device, need] of Object.entries(app.needs)) {
     const kind = deviceKind(need) as DeviceKind;
+    // An optional need the board cannot meet is undefined at boot (homepage's host files on a Xen board).
+    if (!board.devices.includes(kind) && need.endsWith('?')) continue;
     if (!board.devices.includes(kind)) {
       throw new UserError(`${display(app.entry)}: needs a '${kind}' device ('${device}'), which board '${board.name}' does not provide (it has: ${board.devices.join(', ')})`);
     }
@@ -245,6 +253,8 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     app: bundle.appBytes,
     total: statSync(imagePath).size,
   };
+  const modules = moduleSizes(bundle.modules, work);
+  writeFileSync(join(dir, SIZES_NAME), formatModuleSizes(modules));
   const inputs: Record<string, string> = {};
   for (const f of [...bundle.inputs, app.entry, kernel.library, HOST_COMPILER, join(REPO, 'package.json')]) inputs[f] = stamp(f);
   if (hasContent) for (const f of treeFiles(content)) inputs[f] = stamp(f);
@@ -256,11 +266,12 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     engine: { duktape: '2.7.0', configHash: engineConfigHash() },
     bytecode: { bytes: bytecode.length, sha256: createHash('sha256').update(bytecode).digest('hex') },
     sizes,
+    modules,
     memoryMiB: board.memoryMiB,
     devices: app.needs,
     ...(data ? { data } : {}),
     image: imageName,
-    files: [imageName, ...extraFiles, 'app.blob', BUNDLE_NAME, BUNDLE_NAME + '.map', 'manifest.json'],
+    files: [imageName, ...extraFiles, 'app.blob', BUNDLE_NAME, BUNDLE_NAME + '.map', SIZES_NAME, 'manifest.json'],
     inputs,
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
@@ -273,6 +284,8 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
       `  app (ES5)               ${kib(sizes.app)}`,
       `  bytecode (as loaded)    ${kib(bytecode.length)}`,
       `  image total             ${kib(sizes.total)}   ${display(imagePath)}`,
+      `  largest modules (bytecode, ES5; all ${modules.length} in ${display(join(dir, SIZES_NAME))}):`,
+      ...modules.slice(0, 5).map((m) => `    ${kib(m.bytecode)} ${kib(m.es5)}  ${m.module}`),
       ...(data ? [`  data volume content     ${kib(data.bytes)}   ${display(join(dir, DATA_IMAGE))} (${data.files} files, FAT32)`] : []),
       board.platform === 'xen' ? `  guest RAM               ${String(board.memoryMiB).padStart(8)} MiB${board.emulate ? ` (Xen ${board.emulate.xen})` : ''}`
         : `  RAM for the heap        ${String(board.memoryMiB).padStart(8)} MiB`,

@@ -61,7 +61,7 @@ export function fullBootDevices(needs: string[], args: string[], bus: 'pci' | 'm
   const tap = takeOption(args, 'tap');
   const disk = takeOption(tap.rest, 'disk');
   const out: FullBootDevices = { qemuArgs: [], vifs: [], disks: [], guestArgs: disk.rest, summary: [] };
-  if (kinds.includes('network')) {
+  if (kinds.includes('network') || kinds.includes('netif')) {
     const mac = xenMac();
     if (tap.value !== undefined) {
       if (!/^[A-Za-z0-9_.-]{1,15}$/.test(tap.value)) throw new UserError(`--tap ${tap.value}: not a network interface name`);

@@ -23,7 +23,7 @@
 
 const char nymote_platform_name[] = "unix";
 
-/* Linked into each image by the builder (see cli/build/link.ts). */
+/* Linked into each image by the builder (see cli/build/kernel.ts, linkUnixImage). */
 extern const uint8_t nymote_app_blob[], nymote_app_blob_end[];
 extern const uint32_t nymote_image_memory_mib;
 

@@ -1,5 +1,5 @@
 /*
- * The server on Node's sockets (drivers/node/sockets.ts) against real curl:
+ * The server on Node's sockets (net/host-sockets/sockets.ts) against real curl:
  * a temp directory served through a Node-fs FileSource behind the router,
  * on an ephemeral port of 127.0.0.1. Skipped, with a message, without curl.
  */
@@ -79,7 +79,7 @@ describe.skipIf(!haveCurl)('HTTP server on Node sockets against curl', () => {
       .get('/healthz', () => text('ok\n'))
       .post('/echo', (req) => ({ status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: req.body }))
       .fallback(serveFiles(nodeSource(dir)));
-    // listen() through listenAsync, so the test learns the ephemeral port (as apps/dns/node.ts binds)
+    // listen() through listenAsync, so the test learns the ephemeral port (as net/host-sockets/network.ts binds)
     let bound: Promise<Listening> | null = null;
     const tcp: TcpApi = {
       listen: (port, onConnection) => { bound = stack.tcp.listenAsync(port, onConnection); const b = bound; return () => { void b.then((l) => l.close()); }; },

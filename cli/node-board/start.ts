@@ -7,7 +7,7 @@
  * else it is reported and the process exits 1, as in an image.
  */
 import { pathToFileURL } from 'node:url';
-import { nodeKernel } from './kernel';
+import { nodeKernel } from '../../kernel/node/kernel';
 import { bindDevices, type DeviceNeed } from '../../sdk/devices';
 import type { AppSpec } from '../../sdk/app';
 import { parseBootArgs } from '../../lib/bootargs';

@@ -4,7 +4,11 @@
  * the client uses them (parents created on write, rm of a missing node under
  * an existing parent is fine, watches fire on the node and below plus once
  * at registration, transactions see a snapshot and fail commit with EAGAIN
- * if the store changed meanwhile).
+ * if the store changed meanwhile). With a `domid`, relative paths are the
+ * domain's home (/local/domain/<domid>/...), as xenstored resolves them for
+ * a guest, and watches set on relative paths report relative paths.
+ * Another domain's view (a toolstack, a backend) is `poke`, `remove`, `read`
+ * and `observe`, outside the ring.
  */
 import {
   MessageParser, XS_DIRECTORY, XS_ERROR, XS_GET_DOMAIN_PATH, XS_GET_PERMS, XS_MKDIR, XS_READ, XS_RM,
@@ -38,7 +42,11 @@ export interface FakeXenstoredOptions {
   notify(): void;
   /** Fail the first n commits with EAGAIN regardless of conflicts. */
   failCommits?: number;
+  /** The guest's domain id: relative paths are below /local/domain/<domid>. */
+  domid?: number;
 }
+
+interface Observer { path: string; handler: (path: string) => void }
 
 export class FakeXenstored {
   root: Node = newNode();
@@ -46,13 +54,17 @@ export class FakeXenstored {
   readonly log: XsMessage[] = [];
   private readonly parser = new MessageParser();
   private readonly out: Uint8Array[] = [];
-  private readonly watches: { path: string; token: string }[] = [];
+  private readonly watches: { path: string; token: string; relative: boolean }[] = [];
+  private readonly observers: Observer[] = [];
+  /** The guest's home ("/local/domain/1"), when relative paths are allowed. */
+  readonly home: string | null;
   private readonly txs = new Map<number, Tx>();
   private nextTx = 1;
   private failCommits: number;
 
   constructor(readonly page: Uint8Array, private readonly options: FakeXenstoredOptions) {
     this.failCommits = options.failCommits || 0;
+    this.home = options.domid === undefined ? null : '/local/domain/' + options.domid;
   }
 
   /** The guest notified: consume requests, answer, push pending output. */
@@ -71,10 +83,46 @@ export class FakeXenstored {
 
   /** Writes directly (as another domain would) and fires watches. */
   poke(path: string, value: string): void {
-    this.setValue(this.root, path, utf8(value));
+    this.setValue(this.root, this.absolute(path), utf8(value));
     this.generation++;
-    this.fire(path);
+    this.fire(this.absolute(path));
     if (this.flush()) this.options.notify();
+  }
+
+  /** Removes a node and everything below it (as a toolstack would) and fires watches. */
+  remove(path: string): void {
+    const parts = split(this.absolute(path));
+    if (parts === null || parts.length === 0) throw new Error('fake xenstored: cannot remove ' + path);
+    let parent: Node | undefined = this.root;
+    for (let i = 0; parent && i < parts.length - 1; i++) parent = parent.children.get(parts[i]);
+    if (!parent || !parent.children.delete(parts[parts.length - 1])) return;
+    this.generation++;
+    this.fire(this.absolute(path), true);
+    if (this.flush()) this.options.notify();
+  }
+
+  /** The value at `path` as text, or undefined when there is no such node. */
+  read(path: string): string | undefined {
+    const parts = split(this.absolute(path));
+    if (parts === null) return undefined;
+    let n: Node | undefined = this.root;
+    for (let i = 0; n && i < parts.length; i++) n = n.children.get(parts[i]);
+    return n ? new TextDecoder().decode(n.value) : undefined;
+  }
+
+  /**
+   * Calls `handler(changedPath)` after every change at or below `path`,
+   * whoever made it (a committed transaction included), a macrotask later,
+   * as another domain's watch would fire.
+   */
+  observe(path: string, handler: (changed: string) => void): () => void {
+    const o: Observer = { path: this.absolute(path), handler };
+    this.observers.push(o);
+    return () => { const i = this.observers.indexOf(o); if (i >= 0) this.observers.splice(i, 1); };
+  }
+
+  private absolute(path: string): string {
+    return path.charAt(0) === '/' || this.home === null ? path : this.home + '/' + path;
   }
 
   private flush(): boolean {
@@ -94,11 +142,19 @@ export class FakeXenstored {
   }
 
   private fire(path: string, removed = false): void {
+    const relative = (p: string) => this.home !== null && p.indexOf(this.home + '/') === 0 ? p.substring(this.home.length + 1) : p;
     for (let i = 0; i < this.watches.length; i++) {
       const w = this.watches[i];
       const below = path === w.path || w.path === '/' || path.indexOf(w.path + '/') === 0;
       const above = removed && w.path.indexOf(path + '/') === 0;
-      if (below || above) this.send({ type: XS_WATCH_EVENT, reqId: 0, txId: 0, payload: encodeStrings([above ? w.path : path, w.token]) });
+      const event = above ? w.path : path;
+      if (below || above) this.send({ type: XS_WATCH_EVENT, reqId: 0, txId: 0, payload: encodeStrings([w.relative ? relative(event) : event, w.token]) });
+    }
+    for (let i = 0; i < this.observers.length; i++) {
+      const o = this.observers[i];
+      if (path === o.path || path.indexOf(o.path + '/') === 0 || (removed && o.path.indexOf(path + '/') === 0)) {
+        setTimeout(() => { if (this.observers.indexOf(o) >= 0) o.handler(path); }, 0);
+      }
     }
   }
 
@@ -147,50 +203,52 @@ export class FakeXenstored {
         else { this.generation++; this.fire(path, removed); }
       };
       const args = decodeStrings(m.payload);
+      /** The request's path argument, a relative one resolved against the guest's home. */
+      const path = args.length > 0 ? this.absolute(args[0]) : '';
       switch (m.type) {
-        case XS_READ: reply(this.lookup(root, args[0]).value); break;
+        case XS_READ: reply(this.lookup(root, path).value); break;
         case XS_WRITE: {
           const w = decodeWrite(m.payload);
           if (!w) throw new Fail('EINVAL');
-          this.setValue(root, w.path, w.value);
-          changed(w.path);
+          this.setValue(root, this.absolute(w.path), w.value);
+          changed(this.absolute(w.path));
           ok();
           break;
         }
-        case XS_MKDIR: this.create(root, args[0]); changed(args[0]); ok(); break;
+        case XS_MKDIR: this.create(root, path); changed(path); ok(); break;
         case XS_DIRECTORY: {
           const names: string[] = [];
-          this.lookup(root, args[0]).children.forEach((_c, name) => names.push(name));
+          this.lookup(root, path).children.forEach((_c, name) => names.push(name));
           reply(encodeStrings(names));
           break;
         }
         case XS_RM: {
-          const parts = split(args[0]);
+          const parts = split(path);
           if (parts === null || parts.length === 0) throw new Fail('EINVAL');
           const parent = this.lookup(root, '/' + parts.slice(0, -1).join('/') || '/');
-          if (parent.children.delete(parts[parts.length - 1])) changed(args[0], true);
+          if (parent.children.delete(parts[parts.length - 1])) changed(path, true);
           ok();
           break;
         }
-        case XS_GET_PERMS: reply(encodeStrings(this.lookup(root, args[0]).perms)); break;
+        case XS_GET_PERMS: reply(encodeStrings(this.lookup(root, path).perms)); break;
         case XS_SET_PERMS: {
-          const n = this.lookup(root, args[0]);
+          const n = this.lookup(root, path);
           if (args.length < 2) throw new Fail('EINVAL');
           n.perms = args.slice(1);
-          changed(args[0]);
+          changed(path);
           ok();
           break;
         }
         case XS_GET_DOMAIN_PATH: reply(encodeStrings(['/local/domain/' + args[0]])); break;
         case XS_WATCH: {
           if (args.length < 2) throw new Fail('EINVAL');
-          this.watches.push({ path: args[0], token: args[1] });
+          this.watches.push({ path, token: args[1], relative: path !== args[0] });
           ok();
           this.send({ type: XS_WATCH_EVENT, reqId: 0, txId: 0, payload: encodeStrings([args[0], args[1]]) });
           break;
         }
         case XS_UNWATCH: {
-          const i = this.watches.findIndex((w) => w.path === args[0] && w.token === args[1]);
+          const i = this.watches.findIndex((w) => w.path === path && w.token === args[1]);
           if (i < 0) throw new Fail('ENOENT');
           this.watches.splice(i, 1);
           ok();
@@ -223,4 +281,38 @@ export class FakeXenstored {
       this.send({ type: XS_ERROR, reqId: m.reqId, txId: m.txId, payload: encodeStrings([e.code]) });
     }
   }
+}
+
+export interface FakePvDevice {
+  /** The frontend's directory, absolute ("/local/domain/1/device/vif/0"). */
+  readonly frontend: string;
+  /** The backend's directory ("/local/domain/0/backend/vif/1/0"). */
+  readonly backend: string;
+}
+
+export interface FakePvDeviceOptions {
+  /** "vif", "vbd". */
+  kind: string;
+  id: number;
+  /** The guest (default 1). */
+  guest?: number;
+  /** The backend's domain (default 0). */
+  backendDomid?: number;
+  /** More frontend keys (a vif's "mac"). */
+  front?: Record<string, string>;
+  /** More backend keys (features). */
+  back?: Record<string, string>;
+}
+
+/** Creates a PV device as libxl does: the backend's directory, then the frontend's, both Initialising. */
+export function addPvDevice(store: FakeXenstored, o: FakePvDeviceOptions): FakePvDevice {
+  const guest = o.guest ?? 1;
+  const backendDomid = o.backendDomid ?? 0;
+  const frontend = '/local/domain/' + guest + '/device/' + o.kind + '/' + o.id;
+  const backend = '/local/domain/' + backendDomid + '/backend/' + o.kind + '/' + guest + '/' + o.id;
+  const back: Record<string, string> = { frontend, 'frontend-id': String(guest), online: '1', handle: String(o.id), ...o.back, state: '1' };
+  for (const key of Object.keys(back)) store.poke(backend + '/' + key, back[key]);
+  const front: Record<string, string> = { backend, 'backend-id': String(backendDomid), handle: String(o.id), ...o.front, state: '1' };
+  for (const key of Object.keys(front)) store.poke(frontend + '/' + key, front[key]);
+  return { frontend, backend };
 }

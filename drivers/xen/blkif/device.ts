@@ -9,10 +9,13 @@
 import { DeviceError, type BlockDevice, type DriverFactory } from '../../interfaces';
 import { Blkfront, type BlkCompletion } from './frontend';
 import { BLKIF_SECTOR_BYTES, blkifLayout, type BlkifAbi } from './wire';
+import { allocEventChannel, type EventChannel } from '../evtchn/event-channel';
+import { KernelGranter, endGrants, grantRingPages } from '../grants/granter';
 import { FrontRing, SharedRing } from '../ring/shared-ring';
+import { openPvDevice, type XenstoreConnection } from '../xenbus/pv-device';
 import { XenbusState } from '../xenbus/state';
-import { KernelGranter, allocEventChannel, openPvDevice, type EventChannel, type XenstoreConnection } from '../xenbus/pv-device';
 import { connectFrontend, listDevices, readDevice, type XenbusDevice } from '../xenbus/xenbus';
+import type { XenIO } from '../xen-io';
 
 /** info bit: the backend exports the disk read-only (public/io/blkif.h VDISK_READONLY). */
 const VDISK_READONLY = 4;
@@ -37,14 +40,13 @@ async function readNumber(xs: XenstoreConnection, path: string, fallback: number
   }
 }
 
-export const createBlkfront: DriverFactory<BlockDevice> = (io, { device: name }) => {
-  return openPvDevice(io, name, function (xen, xs) { return openBlkfront(name, xen, xs); });
-};
+export const createBlkfront: DriverFactory<BlockDevice> = (io, { device: name }) =>
+  openPvDevice(io, name, (xio, xs) => openBlkfront(name, xio, xs));
 
-async function openBlkfront(name: string, xen: NymoteXenNatives, xs: XenstoreConnection): Promise<BlockDevice> {
-  const abi = abiOf(xen);
+async function openBlkfront(name: string, io: XenIO, xs: XenstoreConnection): Promise<BlockDevice> {
+  const abi = abiOf(io.xen);
   const layout = blkifLayout(abi);
-  const ringPages = new Uint8Array(__kernel.pages(1 << MAX_RING_PAGE_ORDER));
+  const ringPages = new Uint8Array(io.kernel.pages(1 << MAX_RING_PAGE_ORDER));
   let ring: FrontRing | null = null;
   let core: Blkfront | null = null;
   let channel: EventChannel | null = null;
@@ -83,16 +85,16 @@ async function openBlkfront(name: string, xen: NymoteXenNatives, xs: XenstoreCon
     if (c) complete(c.teardown());
     if (channel) { channel.close(); channel = null; }
     if (granter) granter.close();
-    for (let i = 0; i < ringRefs.length; i++) { try { xen.grantEnd(ringRefs[i]); } catch (e) { /* ended */ } }
+    endGrants(io, ringRefs);
     ringRefs = [];
   }
 
   function submit(start: (c: Blkfront) => { ok: true; op: number } | { ok: false; error: string }, what: string): Promise<void> {
-    return new Promise<void>(function (resolve, reject) {
+    return new Promise<void>((resolve, reject) => {
       if (!core) { reject(new DeviceError(name, 'the disk went away')); return; }
       const r = start(core);
       if (!r.ok) { reject(new DeviceError(name, what + ': ' + r.error, r.error)); return; }
-      ops[r.op] = { resolve: resolve, reject: reject };
+      ops[r.op] = { resolve, reject };
       if (outstanding++ === 0 && channel) channel.registration.ref();
       complete(core.poll()); // an op that needs no I/O (flush with no support) is ready now
       kick();
@@ -102,17 +104,17 @@ async function openBlkfront(name: string, xen: NymoteXenNatives, xs: XenstoreCon
   const ids = await listDevices(xs, 'vbd');
   if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no disk (xl config: disk = [...])', 'absent');
   const device = await readDevice(xs, 'vbd', ids[0]);
-  granter = new KernelGranter(xen, device.backendId, { ro: PAGES_PER_DIRECTION, rw: PAGES_PER_DIRECTION });
+  granter = new KernelGranter(io, device.backendId, { ro: PAGES_PER_DIRECTION, rw: PAGES_PER_DIRECTION });
   await connectFrontend(xs, device, {
     publishedState: XenbusState.Initialised,
-    publish: async function (tx) {
+    publish: async (tx) => {
       const offered = await readNumber(xs, device.backend + '/max-ring-page-order', 0);
       const order = offered < MAX_RING_PAGE_ORDER ? offered : MAX_RING_PAGE_ORDER;
       const pages: Uint8Array[] = [];
       for (let i = 0; i < 1 << order; i++) pages.push(ringPages.subarray(i * 4096, (i + 1) * 4096));
-      ring = new FrontRing(new SharedRing(pages, layout.entryBytes), true, xen.fence);
-      ringRefs = pages.map(function (page) { return xen.grantAccess(device.backendId, page, false); });
-      channel = allocEventChannel(xen, device.backendId, onEvent);
+      ring = new FrontRing(new SharedRing(pages, layout.entryBytes), true, io.xen.fence);
+      ringRefs = grantRingPages(io, device.backendId, pages);
+      channel = allocEventChannel(io, device.backendId, onEvent);
       channel.registration.unref();
       const p = device.path + '/';
       if (order === 0) {
@@ -125,7 +127,7 @@ async function openBlkfront(name: string, xen: NymoteXenNatives, xs: XenstoreCon
       await tx.write(p + 'protocol', abi);
       // The core is made once the backend says how big the disk is.
     },
-    connected: async function () {
+    connected: async () => {
       const b = device.backend + '/';
       const sectorSize = await readNumber(xs, b + 'sector-size', BLKIF_SECTOR_BYTES);
       // "sectors" counts 512-byte units whatever the sector size (what Linux's blkback writes).
@@ -143,19 +145,19 @@ async function openBlkfront(name: string, xen: NymoteXenNatives, xs: XenstoreCon
       console.log(name + ': ' + device.backend + ': ' + info.sectors + ' sectors of ' + sectorSize + ' bytes' + (info.readOnly ? ', read-only' : '') +
         ', ' + (ring as FrontRing).size + '-slot ring' + (indirect > 0 ? ', indirect segments' : ''));
     },
-    teardown: teardown,
-    log: function (m) { console.log(name + ': ' + m); },
+    teardown,
+    log: (m) => { console.log(name + ': ' + m); },
   });
   const disk: BlockDevice = {
     get sectorSize() { return info.sectorSize; },
     get sectors() { return info.sectors; },
     get readOnly() { return info.readOnly; },
-    read: function (lba, buf) { return submit(function (c) { return c.read(lba, buf); }, 'read at ' + lba); },
-    write: function (lba, buf) {
+    read: (lba, buf) => submit((c) => c.read(lba, buf), 'read at ' + lba),
+    write: (lba, buf) => {
       if (info.readOnly) return Promise.reject(new DeviceError(name, 'the disk is read-only', 'EROFS'));
-      return submit(function (c) { return c.write(lba, buf); }, 'write at ' + lba);
+      return submit((c) => c.write(lba, buf), 'write at ' + lba);
     },
-    flush: function () { return submit(function (c) { return c.flush(); }, 'flush'); },
+    flush: () => submit((c) => c.flush(), 'flush'),
   };
   return disk;
 }

@@ -10,11 +10,14 @@ import { DeviceError, type DriverFactory, type Netif } from '../../interfaces';
 import { Netfront } from './frontend';
 import { completePartialChecksum } from './partial-checksum';
 import { NETIF_RX_ENTRY_BYTES, NETIF_TX_ENTRY_BYTES, NETRXF_csum_blank } from './wire';
+import { allocEventChannel, type EventChannel } from '../evtchn/event-channel';
+import { KernelGranter, endGrants, grantRingPages } from '../grants/granter';
 import { FrontRing, SharedRing } from '../ring/shared-ring';
+import { openPvDevice, withXenstore, type XenstoreConnection } from '../xenbus/pv-device';
 import { XenbusState } from '../xenbus/state';
-import type { XenstoreTx } from '../xenstore/client';
-import { KernelGranter, allocEventChannel, openPvDevice, withXenstore, type EventChannel, type XenstoreConnection } from '../xenbus/pv-device';
 import { connectFrontend, listDevices, readDevice, watchDevices, type XenbusDevice } from '../xenbus/xenbus';
+import type { XenIO } from '../xen-io';
+import type { XenstoreTx } from '../xenstore/client';
 
 const MTU = 1500;
 /** Frames waiting for TX slots; beyond this a write fails at once (like a full NIC queue). */
@@ -27,17 +30,17 @@ interface Waiting { frame: Uint8Array; resolve(): void; reject(e: Error): void }
 
 function parseMac(text: string, device: string): Uint8Array {
   const parts = text.split(':');
-  if (parts.length !== 6 || parts.some(function (p) { return !/^[0-9a-fA-F]{2}$/.test(p); })) {
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) {
     throw new DeviceError(device, 'the toolstack gave a bad mac: ' + text);
   }
-  return new Uint8Array(parts.map(function (p) { return parseInt(p, 16); }));
+  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
 }
 
 class NetfrontLink {
   readonly mac: Uint8Array;
   private readonly granter: KernelGranter;
-  private readonly txPage = new Uint8Array(__kernel.pages(1));
-  private readonly rxPage = new Uint8Array(__kernel.pages(1));
+  private readonly txPage: Uint8Array;
+  private readonly rxPage: Uint8Array;
   private ringRefs: number[] = [];
   private core: Netfront | null = null;
   private channel: EventChannel | null = null;
@@ -51,41 +54,42 @@ class NetfrontLink {
   /** Frames the backend marked csum_blank although we asked it not to (their checksums finished here). */
   csumBlank = 0;
 
-  constructor(private readonly name: string, private readonly xen: NymoteXenNatives, private readonly xs: XenstoreConnection, mac: Uint8Array, backendId: number) {
+  constructor(private readonly name: string, private readonly io: XenIO, private readonly xs: XenstoreConnection, mac: Uint8Array, backendId: number) {
     this.mac = mac;
-    this.granter = new KernelGranter(xen, backendId, { ro: TX_PAGES, rw: RX_PAGES });
+    this.txPage = new Uint8Array(io.kernel.pages(1));
+    this.rxPage = new Uint8Array(io.kernel.pages(1));
+    this.granter = new KernelGranter(io, backendId, { ro: TX_PAGES, rw: RX_PAGES });
   }
 
   get up(): boolean { return this.core !== null; }
 
-  connect(id: string): Promise<void> {
-    const self = this;
+  async connect(id: string): Promise<void> {
     this.connecting = true;
-    return withXenstore(this.xs, async function () {
-      const device = await readDevice(self.xs, 'vif', id);
-      await connectFrontend(self.xs, device, {
-        publishedState: XenbusState.Connected,
-        publish: function (tx) { return self.publish(tx, device); },
-        connected: function () { return self.start(device); },
-        teardown: function (_d, why) { self.teardown(why); },
-        log: function (m) { console.log(self.name + ': ' + m); },
+    try {
+      await withXenstore(this.xs, async () => {
+        const device = await readDevice(this.xs, 'vif', id);
+        await connectFrontend(this.xs, device, {
+          publishedState: XenbusState.Connected,
+          publish: (tx) => this.publish(tx, device),
+          connected: () => this.start(device),
+          teardown: (_d, why) => { this.teardown(why); },
+          log: (m) => { console.log(this.name + ': ' + m); },
+        });
       });
-    }).then(
-      function () { self.connecting = false; },
-      function (e) { self.connecting = false; throw e; },
-    );
+    } finally {
+      this.connecting = false;
+    }
   }
 
   private async publish(tx: XenstoreTx, device: XenbusDevice): Promise<void> {
-    const xen = this.xen;
+    const fence = this.io.xen.fence;
     this.granter.domid = device.backendId;
-    const txRing = new FrontRing(new SharedRing(this.txPage, NETIF_TX_ENTRY_BYTES), true, xen.fence);
-    const rxRing = new FrontRing(new SharedRing(this.rxPage, NETIF_RX_ENTRY_BYTES), true, xen.fence);
-    const txRef = xen.grantAccess(device.backendId, this.txPage, false);
-    const rxRef = xen.grantAccess(device.backendId, this.rxPage, false);
-    this.ringRefs = [txRef, rxRef];
-    const self = this;
-    this.channel = allocEventChannel(xen, device.backendId, function () { self.onEvent(); });
+    const txRing = new FrontRing(new SharedRing(this.txPage, NETIF_TX_ENTRY_BYTES), true, fence);
+    const rxRing = new FrontRing(new SharedRing(this.rxPage, NETIF_RX_ENTRY_BYTES), true, fence);
+    this.ringRefs = grantRingPages(this.io, device.backendId, [this.txPage, this.rxPage]);
+    const txRef = this.ringRefs[0];
+    const rxRef = this.ringRefs[1];
+    this.channel = allocEventChannel(this.io, device.backendId, () => { this.onEvent(); });
     this.core = new Netfront({ tx: txRing, rx: rxRing, granter: this.granter });
     this.device = device;
     const p = device.path + '/';
@@ -101,7 +105,8 @@ class NetfrontLink {
   }
 
   private async start(device: XenbusDevice): Promise<void> {
-    const rxCopy = await this.xs.client.read(device.backend + '/feature-rx-copy').catch(function () { return '0'; });
+    let rxCopy = '0';
+    try { rxCopy = await this.xs.client.read(device.backend + '/feature-rx-copy'); } catch (e) { /* absent: no */ }
     if (rxCopy !== '1') throw new DeviceError(this.name, 'the backend cannot copy into our RX pages (no feature-rx-copy)');
     console.log(this.name + ': connected to ' + device.backend);
     if (this.holding) { this.holding = false; this.xs.release(); }
@@ -124,9 +129,7 @@ class NetfrontLink {
     for (let i = 0; i < queued.length; i++) queued[i].reject(new DeviceError(this.name, 'link down'));
     if (this.channel) { this.channel.close(); this.channel = null; }
     this.granter.close();
-    for (let i = 0; i < this.ringRefs.length; i++) {
-      try { this.xen.grantEnd(this.ringRefs[i]); } catch (e) { /* ended already */ }
-    }
+    endGrants(this.io, this.ringRefs);
     this.ringRefs = [];
     this.device = null;
   }
@@ -178,45 +181,56 @@ class NetfrontLink {
   }
 
   write(frame: Uint8Array): Promise<void> {
-    const self = this;
-    return new Promise<void>(function (resolve, reject) {
-      if (!self.core) { reject(new DeviceError(self.name, 'link down')); return; }
-      if (self.queue.length >= MAX_QUEUED) { reject(new DeviceError(self.name, 'transmit queue full')); return; }
-      self.queue.push({ frame: frame, resolve: resolve, reject: reject });
-      self.pump();
+    return new Promise<void>((resolve, reject) => {
+      if (!this.core) { reject(new DeviceError(this.name, 'link down')); return; }
+      if (this.queue.length >= MAX_QUEUED) { reject(new DeviceError(this.name, 'transmit queue full')); return; }
+      this.queue.push({ frame, resolve, reject });
+      this.pump();
     });
   }
 
   listen(onFrame: (frame: Uint8Array) => void): void { this.listener = onFrame; }
 
   /** Connects a vif the toolstack adds later (xl network-attach) while we are down. */
-  followAttach(): void {
-    const self = this;
-    watchDevices(this.xs, 'vif', function (id) {
-      if (self.up || self.connecting) return;
-      self.xs.client.read('device/vif/' + id + '/state').then(function (state) {
-        if (state !== String(XenbusState.Initialising) || self.up || self.connecting) return;
-        self.connect(id).catch(function (e: Error) { console.log(self.name + ': reconnecting ' + id + ': ' + e.message); });
-      }, function () { /* removed again */ });
-    }).catch(function (e: Error) { console.log(self.name + ': cannot watch for new vifs: ' + e.message); });
+  async followAttach(): Promise<void> {
+    try {
+      await watchDevices(this.xs, 'vif', (id) => { void this.attached(id); });
+    } catch (e) {
+      console.log(this.name + ': cannot watch for new vifs: ' + (e as Error).message);
+    }
+  }
+
+  private async attached(id: string): Promise<void> {
+    if (this.up || this.connecting) return;
+    let state: string;
+    try {
+      state = await this.xs.client.read('device/vif/' + id + '/state');
+    } catch (e) {
+      return; // removed again
+    }
+    if (state !== String(XenbusState.Initialising) || this.up || this.connecting) return;
+    try {
+      await this.connect(id);
+    } catch (e) {
+      console.log(this.name + ': reconnecting ' + id + ': ' + (e as Error).message);
+    }
   }
 }
 
-export const createNetfront: DriverFactory<Netif> = (io, { device: name }) => {
-  return openPvDevice(io, name, async function (xen, xs) {
+export const createNetfront: DriverFactory<Netif> = (io, { device: name }) =>
+  openPvDevice(io, name, async (xio, xs) => {
     const ids = await listDevices(xs, 'vif');
     if (ids.length === 0) throw new DeviceError(name, 'the toolstack gave this guest no vif (xl config: vif = [...])', 'absent');
     const device = await readDevice(xs, 'vif', ids[0]);
     const mac = parseMac(await xs.client.read(device.path + '/mac'), name);
-    const link = new NetfrontLink(name, xen, xs, mac, device.backendId);
+    const link = new NetfrontLink(name, xio, xs, mac, device.backendId);
     await link.connect(ids[0]);
-    link.followAttach();
+    void link.followAttach();
     const netif: Netif = {
-      mac: mac,
+      mac,
       mtu: MTU,
-      write: function (frame) { return link.write(frame); },
-      listen: function (onFrame) { link.listen(onFrame); },
+      write: (frame) => link.write(frame),
+      listen: (onFrame) => { link.listen(onFrame); },
     };
     return netif;
   });
-};

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BackRing, FrontRing, SharedRing, ringSize, SRING_HEADER_BYTES } from './shared-ring';
-import { frontendStep, parseXenbusState, XenbusState } from '../xenbus/state';
 
 const w32 = (v: number) => (dv: DataView, o: number) => dv.setUint32(o, v >>> 0, true);
 const r32 = (dv: DataView, o: number) => dv.getUint32(o, true);
@@ -129,40 +128,5 @@ describe('event index rules', () => {
     back.consumeRequest(r32); back.produceResponse(w32(2));
     expect(back.pushResponsesAndCheckNotify()).toBe(true);
     expect(front.finalCheckForResponses()).toBe(true);
-  });
-});
-
-describe('xenbus front-end state machine', () => {
-  it('walks Initialising → Initialised → Connected and closes with the backend', () => {
-    const S = XenbusState;
-    let st: XenbusState = S.Unknown;
-    const step = (ev: Parameters<typeof frontendStep>[1]) => { const r = frontendStep(st, ev); st = r.state; return r.actions.map((a) => a.kind); };
-    expect(step({ kind: 'start' })).toEqual(['write-state']);
-    expect(st).toBe(S.Initialising);
-    expect(step({ kind: 'backend', state: S.InitWait })).toEqual(['publish-rings']);
-    expect(step({ kind: 'rings-published' })).toEqual(['write-state']);
-    expect(step({ kind: 'backend', state: S.Connected })).toEqual(['write-state', 'connected']);
-    expect(st).toBe(S.Connected);
-    expect(step({ kind: 'backend', state: S.Closing })).toEqual(['write-state', 'teardown']);
-    expect(st).toBe(S.Closing);
-    expect(step({ kind: 'backend', state: S.Closed })).toEqual(['write-state']);
-    expect(st).toBe(S.Closed);
-    expect(parseXenbusState('4\n')).toBe(S.Connected);
-    expect(parseXenbusState('x')).toBe(S.Unknown);
-  });
-
-  it('never throws and always lands in a valid state', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.oneof(
-          fc.constantFrom({ kind: 'start' as const }, { kind: 'rings-published' as const }, { kind: 'close' as const }),
-          fc.integer({ min: 0, max: 8 }).map((s) => ({ kind: 'backend' as const, state: s as XenbusState })),
-        )),
-        (evs) => {
-          let st: XenbusState = XenbusState.Unknown;
-          for (const e of evs) { st = frontendStep(st, e).state; expect(st).toBeGreaterThanOrEqual(0); expect(st).toBeLessThanOrEqual(8); }
-        },
-      ),
-    );
   });
 });

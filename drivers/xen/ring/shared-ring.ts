@@ -165,7 +165,7 @@ export class SharedRing {
 /** Front end: produces requests, consumes responses. */
 /** A full memory barrier between our accesses to the shared page (the kernel's; none in tests). */
 export type Fence = () => void;
-const NO_FENCE: Fence = function () { /* one thread, one memory */ };
+const NO_FENCE: Fence = () => { /* one thread, one memory */ };
 
 export class FrontRing {
   readonly sring: SharedRing;

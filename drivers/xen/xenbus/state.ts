@@ -1,7 +1,15 @@
 /*
- * XenbusState (public/io/xenbus.h) and a tiny pure front-end connection state machine.
- * It decides; the adapter acts (writes `state` to xenstore, publishes ring-ref/event-channel,
- * tears down). No I/O here.
+ * XenbusState (public/io/xenbus.h) and the front end's connection state
+ * machine, pure: it decides, the adapter (xenbus.ts) acts — writes our
+ * state node, publishes the rings, starts I/O, tears down — and feeds it
+ * the backend's state as it reads it. No I/O here.
+ *
+ *   new --start--> waiting --backend ready--> published --backend Connected--> connected
+ *                     |                          |                                 |
+ *                     +--backend closing---------+---------------------------------+--> closed
+ *
+ * One machine per connection attempt: a device that appears again (xl
+ * network-attach) gets a new one.
  */
 
 export const XenbusState = {
@@ -23,61 +31,94 @@ export function parseXenbusState(s: string): XenbusState {
   return Number(s.trim()) as XenbusState;
 }
 
+export type FrontPhase =
+  | 'new'
+  | 'waiting' // we said Initialising; the backend has not said it is ready
+  | 'published' // rings and event channel published; waiting for the backend to connect
+  | 'connected' // I/O runs; following the backend until it goes away
+  | 'closed'; // done (torn down, or the attempt failed)
+
+export interface Frontend {
+  readonly phase: FrontPhase;
+  /** What our state node says. */
+  readonly state: XenbusState;
+  /**
+   * What we say with the rings: netfront says Connected at once (netback
+   * connects on it), blkfront Initialised (blkback connects on it, and the
+   * front end says Connected once it has read the disk's size).
+   */
+  readonly publishAs: XenbusState;
+}
+
 export type FrontEvent =
-  | { kind: 'start' } // device found: go to Initialising
-  | { kind: 'rings-published' } // ring-ref / event-channel written to xenstore
-  | { kind: 'backend'; state: XenbusState } // backend's state node changed
-  | { kind: 'close' }; // the guest wants the device gone
+  | { kind: 'start' } // the device is found: say Initialising
+  | { kind: 'backend'; state: XenbusState } // the backend's state node, as read after it changed
+  | { kind: 'backend-gone' }; // the backend's state node is not there (not yet, or removed)
 
 export type FrontAction =
   | { kind: 'write-state'; state: XenbusState }
-  | { kind: 'publish-rings' } // allocate + grant rings, bind event channel, write keys
-  | { kind: 'connected' } // read backend features (e.g. mac, sectors) and start I/O
-  | { kind: 'teardown' }; // fail outstanding I/O (buffers back), end grants, close port
+  /** Grant the rings, bind the event channel, and write their keys and our `state`, in one transaction. */
+  | { kind: 'publish'; state: XenbusState }
+  /** The backend is Connected: read its features and start I/O (the connection attempt succeeds). */
+  | { kind: 'connected' }
+  /** Fail outstanding I/O (buffers back), end grants, close the port. */
+  | { kind: 'teardown'; why: string }
+  /** The connection attempt fails. */
+  | { kind: 'fail'; why: string };
 
 export interface FrontStep {
-  state: XenbusState;
+  front: Frontend;
   actions: FrontAction[];
 }
 
-/** One step of the front end: Initialising → Initialised → Connected; Closing/Closed on request or backend. */
-export function frontendStep(state: XenbusState, ev: FrontEvent): FrontStep {
+export function newFrontend(publishAs: XenbusState): Frontend {
+  return { phase: 'new', state: XenbusState.Unknown, publishAs };
+}
+
+/** One step of the front end. Never throws; events a phase does not expect change nothing. */
+export function frontendStep(front: Frontend, ev: FrontEvent): FrontStep {
   const S = XenbusState;
-  const to = (next: XenbusState, extra: FrontAction[] = []): FrontStep => ({
-    state: next,
-    actions: next === state ? extra : [{ kind: 'write-state', state: next } as FrontAction].concat(extra),
+  const go = (phase: FrontPhase, state: XenbusState, actions: FrontAction[]): FrontStep => ({
+    front: { phase, state, publishAs: front.publishAs },
+    actions,
   });
-  switch (ev.kind) {
-    case 'start':
-      if (state === S.Unknown || state === S.Closed) return to(S.Initialising);
-      return { state, actions: [] };
-    case 'rings-published':
-      if (state === S.Initialising) return to(S.Initialised);
-      return { state, actions: [] };
-    case 'close':
-      if (state === S.Closed || state === S.Closing) return { state, actions: [] };
-      return to(S.Closing, [{ kind: 'teardown' }]);
-    case 'backend':
-      switch (ev.state) {
-        case S.InitWait:
-        case S.Initialised:
-          // The backend is ready for our keys.
-          if (state === S.Initialising) return { state, actions: [{ kind: 'publish-rings' }] };
-          return { state, actions: [] };
-        case S.Connected:
-          if (state === S.Initialised) return to(S.Connected, [{ kind: 'connected' }]);
-          if (state === S.Initialising) return { state, actions: [{ kind: 'publish-rings' }] };
-          return { state, actions: [] };
-        case S.Closing:
-          if (state === S.Closed) return { state, actions: [] };
-          if (state === S.Closing) return to(S.Closed);
-          return to(S.Closing, [{ kind: 'teardown' }]);
-        case S.Closed:
-          if (state === S.Closed) return { state, actions: [] };
-          if (state === S.Closing) return to(S.Closed);
-          return { state: S.Closed, actions: [{ kind: 'teardown' }, { kind: 'write-state', state: S.Closed }] };
-        default:
-          return { state, actions: [] };
+  const stay: FrontStep = { front, actions: [] };
+  const closing = ev.kind === 'backend' && (ev.state === S.Closing || ev.state === S.Closed);
+  switch (front.phase) {
+    case 'new':
+      if (ev.kind !== 'start') return stay;
+      return go('waiting', S.Initialising, [{ kind: 'write-state', state: S.Initialising }]);
+    case 'waiting':
+      if (ev.kind !== 'backend') return stay;
+      if (ev.state === S.InitWait || ev.state === S.Initialised || ev.state === S.Connected) {
+        return go('published', front.publishAs, [{ kind: 'publish', state: front.publishAs }]);
       }
+      // Nothing is published yet: nothing to tear down.
+      if (closing) return go('closed', front.state, [{ kind: 'fail', why: 'the backend is closing' }]);
+      return stay;
+    case 'published':
+      if (ev.kind !== 'backend') return stay;
+      if (ev.state === S.Connected) {
+        const actions: FrontAction[] = [{ kind: 'connected' }];
+        if (front.publishAs !== S.Connected) actions.push({ kind: 'write-state', state: S.Connected });
+        return go('connected', S.Connected, actions);
+      }
+      if (closing) {
+        const why = 'the backend closed while connecting';
+        return go('closed', front.state, [{ kind: 'teardown', why }, { kind: 'fail', why }]);
+      }
+      return stay;
+    case 'connected':
+      // The toolstack removed the backend: nobody is left to answer.
+      if (ev.kind === 'backend-gone') return go('closed', front.state, [{ kind: 'teardown', why: 'the backend is gone' }]);
+      if (ev.kind !== 'backend' || !(closing || ev.state === S.Unknown)) return stay;
+      // Closing answered with Closed lets the toolstack finish removing the
+      // device (Linux's xenbus_frontend_closed does the same).
+      return go('closed', S.Closed, [
+        { kind: 'teardown', why: 'the backend is ' + (ev.state === S.Closing ? 'closing' : 'closed') },
+        { kind: 'write-state', state: S.Closed },
+      ]);
+    case 'closed':
+      return stay;
   }
 }

@@ -1,13 +1,14 @@
 /*
  * The front half of a xenbus device (public/io/xenbus.h) over our xenstore
- * client: find the device the toolstack created under device/<kind>/, meet
- * the backend (Initialising -> publish rings -> Connected), and follow the
- * backend afterwards, so a backend that closes (xl network-detach, a
- * backend domain restarting) tears the device down instead of wedging it,
- * and a device that appears again (xl network-attach) is connected anew.
+ * client: find the device the toolstack created under device/<kind>/, and
+ * run the front end's state machine (state.ts) against the backend's state
+ * node — meet the backend (Initialising -> publish rings -> Connected), then
+ * follow it, so a backend that closes (xl network-detach, a backend domain
+ * restarting) tears the device down instead of wedging it. A device that
+ * appears again (xl network-attach) is connected anew.
  */
 import { DeviceError } from '../../interfaces';
-import { XenbusState, parseXenbusState } from './state';
+import { frontendStep, newFrontend, parseXenbusState, XenbusState, type FrontAction, type FrontEvent } from './state';
 import type { Watch, XenstoreTx } from '../xenstore/client';
 import type { XenstoreConnection } from './pv-device';
 
@@ -28,9 +29,11 @@ export interface FrontendHooks {
   connected(device: XenbusDevice): Promise<void>;
   /** The backend went away: fail I/O, end grants, close the port (synchronously). */
   teardown(device: XenbusDevice, why: string): void;
-  /** Progress and trouble, for the console. */
+  /** Trouble after the device connected, for the console. */
   log(message: string): void;
 }
+
+const isId = (id: string) => /^[0-9]+$/.test(id);
 
 /** The device ids under device/<kind>, lowest first. */
 export async function listDevices(xs: XenstoreConnection, kind: string): Promise<string[]> {
@@ -40,7 +43,7 @@ export async function listDevices(xs: XenstoreConnection, kind: string): Promise
   } catch (e) {
     return [];
   }
-  return ids.filter(function (id) { return /^[0-9]+$/.test(id); }).sort(function (a, b) { return Number(a) - Number(b); });
+  return ids.filter(isId).sort((a, b) => Number(a) - Number(b));
 }
 
 export async function readDevice(xs: XenstoreConnection, kind: string, id: string): Promise<XenbusDevice> {
@@ -51,79 +54,110 @@ export async function readDevice(xs: XenstoreConnection, kind: string, id: strin
   return { path, id, backend, backendId };
 }
 
-/** Resolves with the backend's state once `accept` takes it (watching backend/state). */
-function backendState(xs: XenstoreConnection, device: XenbusDevice, accept: (s: XenbusState) => boolean): Promise<XenbusState> {
-  return new Promise<XenbusState>(function (resolve, reject) {
-    let watch: Watch | null = null;
-    let done = false;
-    function check(): void {
-      xs.client.read(device.backend + '/state').then(function (text) {
-        const state = parseXenbusState(text);
-        if (done || !accept(state)) return;
-        done = true;
-        if (watch) watch.unwatch().catch(function () { /* gone with the device */ });
-        resolve(state);
-      }, function () { /* not there yet: the watch fires when it is */ });
-    }
-    xs.client.watch(device.backend + '/state', check).then(function (w) {
-      watch = w;
-      if (done) w.unwatch().catch(function () { /* ignore */ });
-    }, reject);
-  });
-}
-
-function setState(xs: XenstoreConnection, device: XenbusDevice, state: XenbusState): Promise<void> {
-  return xs.client.write(device.path + '/state', String(state));
-}
-
 /**
  * Connects one device and follows it: resolves once it is Connected; later
- * backend changes run `teardown` (and answer Closing with Closed).
+ * backend changes run `teardown` (and answer Closing with Closed). The
+ * backend's state is read whenever its watch fires and fed to the state
+ * machine in order, one event's actions finished before the next event.
  */
-export async function connectFrontend(xs: XenstoreConnection, device: XenbusDevice, hooks: FrontendHooks): Promise<void> {
-  const S = XenbusState;
-  await setState(xs, device, S.Initialising);
-  const seen = await backendState(xs, device, function (s) { return s === S.InitWait || s === S.Initialised || s === S.Connected || s >= S.Closing; });
-  if (seen >= S.Closing) throw new DeviceError(device.path, 'the backend is closing');
-  await xs.client.transaction(async function (tx) {
-    await hooks.publish(tx, device);
-    await tx.write(device.path + '/state', String(hooks.publishedState));
-  });
-  const state = await backendState(xs, device, function (s) { return s === S.Connected || s >= S.Closing; });
-  if (state !== S.Connected) {
-    hooks.teardown(device, 'the backend closed while connecting');
-    throw new DeviceError(device.path, 'the backend closed while connecting');
-  }
-  await hooks.connected(device);
-  if (hooks.publishedState !== S.Connected) await setState(xs, device, S.Connected);
-  followBackend(xs, device, hooks);
-}
+export function connectFrontend(xs: XenstoreConnection, device: XenbusDevice, hooks: FrontendHooks): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let front = newFrontend(hooks.publishedState);
+    /** The promise is settled: resolved once connected, or rejected (and the attempt over). */
+    let settled = false;
+    let watch: Watch | null = null;
+    let watching = true;
+    const events: FrontEvent[] = [];
+    let running = false;
 
-function followBackend(xs: XenstoreConnection, device: XenbusDevice, hooks: FrontendHooks): void {
-  const S = XenbusState;
-  let down = false;
-  let watch: Watch | null = null;
-  function changed(): void {
-    xs.client.read(device.backend + '/state').then(function (text) {
-      const state = parseXenbusState(text);
-      if (down || (state !== S.Closing && state !== S.Closed && state !== S.Unknown)) return;
-      down = true;
-      hooks.teardown(device, 'the backend is ' + (state === S.Closing ? 'closing' : 'closed'));
-      // Closing answered with Closed lets the toolstack finish removing the device.
-      setState(xs, device, S.Closed).catch(function () { /* the toolstack removed it already */ });
-      if (watch) watch.unwatch().catch(function () { /* ignore */ });
-    }, function () {
-      // backend/state is gone: the toolstack removed the backend.
-      if (down) return;
-      down = true;
-      hooks.teardown(device, 'the backend is gone');
-      if (watch) watch.unwatch().catch(function () { /* ignore */ });
-    });
-  }
-  xs.client.watch(device.backend + '/state', changed).then(function (w) {
-    watch = w;
-    if (down) w.unwatch().catch(function () { /* ignore */ });
-  }, function (e: Error) { hooks.log(device.path + ': cannot watch the backend: ' + e.message); });
+    const unwatch = async (w: Watch) => {
+      try { await w.unwatch(); } catch (e) { /* gone with the device */ }
+    };
+    const stopWatching = () => {
+      watching = false;
+      if (watch) void unwatch(watch);
+    };
+    /** The attempt failed: nothing more happens here (a device that comes back is a new attempt). */
+    const fail = (e: unknown) => {
+      settled = true;
+      front = { phase: 'closed', state: front.state, publishAs: front.publishAs };
+      events.length = 0;
+      stopWatching();
+      reject(e);
+    };
+
+    const act = async (a: FrontAction): Promise<void> => {
+      switch (a.kind) {
+        case 'write-state':
+          await xs.client.write(device.path + '/state', String(a.state));
+          return;
+        case 'publish':
+          await xs.client.transaction(async (tx) => {
+            await hooks.publish(tx, device);
+            await tx.write(device.path + '/state', String(a.state));
+          });
+          return;
+        case 'connected':
+          await hooks.connected(device);
+          return;
+        case 'teardown':
+          hooks.teardown(device, a.why);
+          return;
+        case 'fail':
+          throw new DeviceError(device.path, a.why);
+      }
+    };
+
+    /** Steps the machine through the queued events, finishing each step's actions before the next. */
+    const run = async () => {
+      running = true;
+      while (events.length > 0) {
+        const step = frontendStep(front, events.shift() as FrontEvent);
+        front = step.front;
+        for (let i = 0; i < step.actions.length; i++) {
+          const a = step.actions[i];
+          try {
+            await act(a);
+          } catch (e) {
+            if (!settled) fail(e);
+            // Writing Closed fails when the toolstack removed the device already.
+            else if (a.kind !== 'write-state') hooks.log(device.path + ': ' + a.kind + ': ' + (e as Error).message);
+          }
+          if (front.phase === 'closed' && !watching) break;
+        }
+        if (!settled && front.phase === 'connected') { settled = true; resolve(); }
+        if (front.phase === 'closed' && watching) stopWatching();
+      }
+      running = false;
+    };
+    const feed = (ev: FrontEvent) => {
+      if (front.phase === 'closed') return;
+      events.push(ev);
+      if (!running) void run();
+    };
+
+    const readBackend = async () => {
+      let ev: FrontEvent;
+      try {
+        ev = { kind: 'backend', state: parseXenbusState(await xs.client.read(device.backend + '/state')) };
+      } catch (e) {
+        ev = { kind: 'backend-gone' };
+      }
+      feed(ev);
+    };
+    const follow = async () => {
+      try {
+        const w = await xs.client.watch(device.backend + '/state', () => { void readBackend(); });
+        if (watching) watch = w;
+        else void unwatch(w);
+      } catch (e) {
+        if (!settled) fail(e);
+      }
+    };
+
+    feed({ kind: 'start' });
+    void follow();
+  });
 }
 
 /**
@@ -131,7 +165,8 @@ function followBackend(xs: XenstoreConnection, device: XenbusDevice, hooks: Fron
  * connected before, now and whenever the toolstack adds one.
  */
 export function watchDevices(xs: XenstoreConnection, kind: string, appeared: (id: string) => void): Promise<Watch> {
-  return xs.client.watch('device/' + kind, function () {
-    listDevices(xs, kind).then(function (ids) { for (let i = 0; i < ids.length; i++) appeared(ids[i]); });
+  return xs.client.watch('device/' + kind, async () => {
+    const ids = await listDevices(xs, kind);
+    for (let i = 0; i < ids.length; i++) appeared(ids[i]);
   });
 }

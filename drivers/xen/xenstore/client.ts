@@ -108,8 +108,8 @@ export class XenstoreClient implements XenstoreOps {
   setPerms(path: string, perms: readonly Permission[]): Promise<void> { return this.setPermsIn(0, path, perms); }
 
   /** This domain's home ("/local/domain/<domid>"). */
-  getDomainPath(domid: number): Promise<string> {
-    return this.request(XS_GET_DOMAIN_PATH, 0, encodeStrings([String(domid >>> 0)])).then((m) => decodeString(m.payload));
+  async getDomainPath(domid: number): Promise<string> {
+    return decodeString((await this.request(XS_GET_DOMAIN_PATH, 0, encodeStrings([String(domid >>> 0)]))).payload);
   }
 
   /**
@@ -117,36 +117,37 @@ export class XenstoreClient implements XenstoreOps {
    * right away; the handler is registered before the request goes out, so
    * that first event is delivered too.
    */
-  watch(path: string, handler: WatchHandler, token?: string): Promise<Watch> {
+  async watch(path: string, handler: WatchHandler, token?: string): Promise<Watch> {
     const tok = token !== undefined ? token : 'nymote-' + this.nextToken++;
-    if (this.watches.has(tok)) return Promise.reject(new XenstoreError('EEXIST', 'watch token in use: ' + tok));
+    if (this.watches.has(tok)) throw new XenstoreError('EEXIST', 'watch token in use: ' + tok);
     this.watches.set(tok, { path, handler });
-    return this.request(XS_WATCH, 0, encodeStrings([path, tok])).then(
-      () => ({ path, token: tok, unwatch: () => this.unwatch(path, tok) }),
-      (e: XenstoreError) => { this.watches.delete(tok); throw e; },
-    );
+    try {
+      await this.request(XS_WATCH, 0, encodeStrings([path, tok]));
+    } catch (e) {
+      this.watches.delete(tok);
+      throw e;
+    }
+    return { path, token: tok, unwatch: () => this.unwatch(path, tok) };
   }
 
-  private unwatch(path: string, token: string): Promise<void> {
-    if (!this.watches.has(token)) return Promise.resolve();
+  private async unwatch(path: string, token: string): Promise<void> {
+    if (!this.watches.has(token)) return;
     this.watches.delete(token);
-    return this.request(XS_UNWATCH, 0, encodeStrings([path, token])).then(() => undefined);
+    await this.request(XS_UNWATCH, 0, encodeStrings([path, token]));
   }
 
-  transactionStart(): Promise<number> {
-    return this.request(XS_TRANSACTION_START, 0, encodeStrings([''])).then((m) => {
-      const s = decodeString(m.payload);
-      if (!/^[0-9]{1,10}$/.test(s) || parseInt(s, 10) === 0 || parseInt(s, 10) > 0xffffffff) {
-        count(this.counters, 'xenstore.bad-tx-id');
-        throw new XenstoreError('EPROTO', 'bad transaction id: ' + s);
-      }
-      return parseInt(s, 10);
-    });
+  async transactionStart(): Promise<number> {
+    const s = decodeString((await this.request(XS_TRANSACTION_START, 0, encodeStrings(['']))).payload);
+    if (!/^[0-9]{1,10}$/.test(s) || parseInt(s, 10) === 0 || parseInt(s, 10) > 0xffffffff) {
+      count(this.counters, 'xenstore.bad-tx-id');
+      throw new XenstoreError('EPROTO', 'bad transaction id: ' + s);
+    }
+    return parseInt(s, 10);
   }
 
   /** Ends a transaction; a commit may reject with EAGAIN (someone else changed the store). */
-  transactionEnd(txId: number, commit: boolean): Promise<void> {
-    return this.request(XS_TRANSACTION_END, txId, encodeStrings([commit ? 'T' : 'F'])).then(() => undefined);
+  async transactionEnd(txId: number, commit: boolean): Promise<void> {
+    await this.request(XS_TRANSACTION_END, txId, encodeStrings([commit ? 'T' : 'F']));
   }
 
   /**
@@ -161,7 +162,7 @@ export class XenstoreClient implements XenstoreOps {
       try {
         result = await fn(this.txOps(id));
       } catch (e) {
-        await this.transactionEnd(id, false).catch(() => undefined);
+        try { await this.transactionEnd(id, false); } catch (_e) { /* the abort's answer changes nothing */ }
         if (e instanceof XenstoreError && e.code === 'EAGAIN' && attempt < retries) { count(this.counters, 'xenstore.tx-retry'); continue; }
         throw e;
       }
@@ -189,40 +190,38 @@ export class XenstoreClient implements XenstoreOps {
     };
   }
 
-  private readBytesIn(tx: number, path: string): Promise<Uint8Array> {
-    return this.request(XS_READ, tx, encodeStrings([path])).then((m) => m.payload);
+  private async readBytesIn(tx: number, path: string): Promise<Uint8Array> {
+    return (await this.request(XS_READ, tx, encodeStrings([path]))).payload;
   }
-  private readIn(tx: number, path: string): Promise<string> {
-    return this.readBytesIn(tx, path).then((b) => fromUtf8(b));
+  private async readIn(tx: number, path: string): Promise<string> {
+    return fromUtf8((await this.request(XS_READ, tx, encodeStrings([path]))).payload);
   }
-  private writeIn(tx: number, path: string, value: string | Uint8Array): Promise<void> {
-    return this.request(XS_WRITE, tx, encodeWrite(path, value)).then(() => undefined);
+  private async writeIn(tx: number, path: string, value: string | Uint8Array): Promise<void> {
+    await this.request(XS_WRITE, tx, encodeWrite(path, value));
   }
-  private directoryIn(tx: number, path: string): Promise<string[]> {
-    return this.request(XS_DIRECTORY, tx, encodeStrings([path])).then((m) => decodeStrings(m.payload));
+  private async directoryIn(tx: number, path: string): Promise<string[]> {
+    return decodeStrings((await this.request(XS_DIRECTORY, tx, encodeStrings([path]))).payload);
   }
-  private mkdirIn(tx: number, path: string): Promise<void> {
-    return this.request(XS_MKDIR, tx, encodeStrings([path])).then(() => undefined);
+  private async mkdirIn(tx: number, path: string): Promise<void> {
+    await this.request(XS_MKDIR, tx, encodeStrings([path]));
   }
-  private rmIn(tx: number, path: string): Promise<void> {
-    return this.request(XS_RM, tx, encodeStrings([path])).then(() => undefined);
+  private async rmIn(tx: number, path: string): Promise<void> {
+    await this.request(XS_RM, tx, encodeStrings([path]));
   }
-  private getPermsIn(tx: number, path: string): Promise<Permission[]> {
-    return this.request(XS_GET_PERMS, tx, encodeStrings([path])).then((m) => {
-      const out: Permission[] = [];
-      const parts = decodeStrings(m.payload);
-      for (let i = 0; i < parts.length; i++) {
-        const p = parsePermission(parts[i]);
-        if (p === null) { count(this.counters, 'xenstore.bad-perms'); throw new XenstoreError('EPROTO', 'bad permission: ' + parts[i]); }
-        out.push(p);
-      }
-      return out;
-    });
+  private async getPermsIn(tx: number, path: string): Promise<Permission[]> {
+    const parts = decodeStrings((await this.request(XS_GET_PERMS, tx, encodeStrings([path]))).payload);
+    const out: Permission[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const p = parsePermission(parts[i]);
+      if (p === null) { count(this.counters, 'xenstore.bad-perms'); throw new XenstoreError('EPROTO', 'bad permission: ' + parts[i]); }
+      out.push(p);
+    }
+    return out;
   }
-  private setPermsIn(tx: number, path: string, perms: readonly Permission[]): Promise<void> {
+  private async setPermsIn(tx: number, path: string, perms: readonly Permission[]): Promise<void> {
     const parts = [path];
     for (let i = 0; i < perms.length; i++) parts.push(formatPermission(perms[i]));
-    return this.request(XS_SET_PERMS, tx, encodeStrings(parts)).then(() => undefined);
+    await this.request(XS_SET_PERMS, tx, encodeStrings(parts));
   }
 
   /* --- the state machine --- */

@@ -56,8 +56,8 @@ async function stop(r: Running): Promise<void> {
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** The deadline for a TCP echo, well inside the tests' 240 s. */
-const ECHO_DEADLINE_S = 200;
+/** The deadline for a TCP echo (what socat had), inside the tests' 300 s. */
+const ECHO_DEADLINE_S = 240;
 
 /**
  * Streams `data` to HOST:7 and reads the echo until the server closes (it
@@ -65,16 +65,28 @@ const ECHO_DEADLINE_S = 200;
  * in the namespace. Not socat, which ends 0.5 s (`-t`) after its input's EOF,
  * cutting off a tail still being retransmitted under loss. Returns what came
  * back and a line saying how much and how it ended, for the failure messages.
+ * Asynchronous, so a slow echo does not block vitest's worker (its RPC to the
+ * main process times out after 60 s: "Timeout calling onTaskUpdate").
  */
-function tcpEcho(host: string, data: Buffer): { back: Buffer; summary: string } {
+async function tcpEcho(host: string, data: Buffer): Promise<{ back: Buffer; summary: string }> {
   const sent = join(work, 'sent');
   const back = join(work, 'back');
   writeFileSync(sent, data);
   rmSync(back, { force: true });
-  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, join(REPO, 'test', 'interop', 'tcp-echo-client.mjs'),
-    host, '7', sent, back, String(ECHO_DEADLINE_S)], { encoding: 'utf8', timeout: (ECHO_DEADLINE_S + 20) * 1000 });
-  expect(r.status, `echo client: ${r.error?.message ?? ''} ${r.stderr}`).toBe(0);
-  const report = JSON.parse(r.stdout) as { sent: number; received: number; wroteAll: boolean; peerClosed: boolean; timedOut: boolean; error: string | null; ms: number };
+  const client = spawn('ip', ['netns', 'exec', ns, process.execPath, join(REPO, 'test', 'interop', 'tcp-echo-client.mjs'),
+    host, '7', sent, back, String(ECHO_DEADLINE_S)]);
+  let stdout = '';
+  let stderr = '';
+  client.stdout.on('data', (d) => { stdout += d; });
+  client.stderr.on('data', (d) => { stderr += d; });
+  const killer = setTimeout(() => client.kill('SIGKILL'), (ECHO_DEADLINE_S + 20) * 1000);
+  const code = await new Promise<number | string | null>((resolve) => {
+    client.on('error', (e) => resolve(e.message));
+    client.on('close', (c, signal) => resolve(c ?? signal));
+  });
+  clearTimeout(killer);
+  expect(code, `echo client: ${stderr}`).toBe(0);
+  const report = JSON.parse(stdout) as { sent: number; received: number; wroteAll: boolean; peerClosed: boolean; timedOut: boolean; error: string | null; ms: number };
   const how = [report.wroteAll ? 'all written' : 'NOT all written', report.peerClosed ? 'server closed' : 'server did not close',
     ...(report.timedOut ? [`deadline of ${ECHO_DEADLINE_S} s passed`] : []), ...(report.error ? [`error: ${report.error}`] : [])];
   return { back: readFileSync(back), summary: `${report.received} of ${report.sent} bytes came back in ${report.ms} ms (${how.join(', ')})` };
@@ -117,14 +129,14 @@ describe('apps/echo (unix board, Duktape) against Linux over a tap device', () =
     expect(r.stdout.toString()).toBe('hello over udp\n');
   });
 
-  it('echoes a 50 MB TCP stream back byte-exact', () => {
+  it('echoes a 50 MB TCP stream back byte-exact', async () => {
     const data = randomBytes(50 << 20);
-    const { back, summary } = tcpEcho(OURS, data);
+    const { back, summary } = await tcpEcho(OURS, data);
     expect(back.length, summary).toBe(data.length);
     expect(sha(back), `${summary}, but not the bytes sent`).toBe(sha(data));
-  }, 240_000);
+  }, 300_000);
 
-  it('echoes byte-exact through 1 % loss each way and a shaped, queueing link', () => {
+  it('echoes byte-exact through 1 % loss each way and a shaped, queueing link', async () => {
     const rules = `table inet impair {
       chain in { type filter hook input priority 0; iifname "tap0" numgen random mod 100 < 1 counter drop; }
       chain out { type filter hook output priority 0; oifname "tap0" numgen random mod 100 < 1 counter drop; }
@@ -133,7 +145,7 @@ describe('apps/echo (unix board, Duktape) against Linux over a tap device', () =
     expect(inNs('tc', ['qdisc', 'add', 'dev', 'tap0', 'root', 'tbf', 'rate', '40mbit', 'burst', '16kb', 'latency', '20ms']).status).toBe(0);
     try {
       const data = randomBytes(10 << 20);
-      const { back, summary } = tcpEcho(OURS, data);
+      const { back, summary } = await tcpEcho(OURS, data);
       expect(back.length, summary).toBe(data.length);
       expect(sha(back), `${summary}, but not the bytes sent`).toBe(sha(data));
       // the loss was real: packets were dropped in both directions
@@ -145,7 +157,7 @@ describe('apps/echo (unix board, Duktape) against Linux over a tap device', () =
       inNs('nft', ['delete', 'table', 'inet', 'impair']);
       inNs('tc', ['qdisc', 'del', 'dev', 'tap0', 'root']);
     }
-  }, 240_000);
+  }, 300_000);
 
   it('drops and counts malformed frames from the wire, and keeps serving', () => {
     const mac = /on ([0-9a-f:]{17})/.exec(server.out())![1];

@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tcpEchoFromNamespace } from '../tcp-echo';
 import { buildApp, REPO } from '../helpers';
 
 /** dom0's side of the detach/attach cue: it reads the guest's console log. */
@@ -48,15 +49,12 @@ export function pvDeviceCases(board: string, net: string): void {
     }
   }
 
-  function echo(bytes: number): void {
+  /** Every byte back (test/tcp-echo.ts waits for them; socat cut off a tail still in flight), length before hash. */
+  async function echo(bytes: number): Promise<void> {
     const data = randomBytes(bytes);
-    writeFileSync(join(work, 'sent'), data);
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c',
-      `socat -b 65536 - TCP:${GUEST}:7,connect-timeout=10 < ${join(work, 'sent')} > ${join(work, 'back')}`], { timeout: 240_000 });
-    expect(r.status, r.stderr?.toString()).toBe(0);
-    const back = readFileSync(join(work, 'back'));
-    expect(back.length).toBe(bytes);
-    expect(createHash('sha256').update(back).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+    const { back, summary } = await tcpEchoFromNamespace(ns, GUEST, 7, data, work);
+    expect(back.length, summary).toBe(bytes);
+    expect(createHash('sha256').update(back).digest('hex'), `${summary}, but not the bytes sent`).toBe(createHash('sha256').update(data).digest('hex'));
   }
 
   const control = (command: string) => inNs('socat', ['-t', '3', '-', `UDP:${GUEST}:9000`], Buffer.from(command + '\n'));
@@ -101,7 +99,7 @@ export function pvDeviceCases(board: string, net: string): void {
       expect(ping.stdout.toString()).toMatch(/5 packets transmitted, 5 received/);
     }, 400_000);
 
-    it('echoes 10 MB over TCP byte-exact', () => { echo(10 << 20); }, 300_000);
+    it('echoes 10 MB over TCP byte-exact', async () => { await echo(10 << 20); }, 300_000);
 
     it('survives xl network-detach and network-attach, and works again after', async () => {
       const mark = out.length;
@@ -109,7 +107,7 @@ export function pvDeviceCases(board: string, net: string): void {
       await waitFor(/net: link down/, 60_000, mark);
       await waitFor(/net: connected to \/local\/domain\/0\/backend\/vif\/1\/\d+/, 90_000, mark);
       for (let i = 0; inNs('ping', ['-c', '1', '-W', '1', GUEST]).status !== 0; i++) expect(i, out.slice(-4000)).toBeLessThan(30);
-      echo(1 << 20);
+      await echo(1 << 20);
     }, 300_000);
 
     it('exits on request, and what it wrote is in the image for mtools and fsck.fat', async () => {

@@ -1,7 +1,7 @@
 /*
  * Our TCP/IP stack (apps/echo on the unix board, so in Duktape) against the
  * Linux stack, over a tap device in a network namespace this test creates:
- * ping, UDP echo, a 50 MB TCP echo (tcp-echo-client.mjs, which waits for
+ * ping, UDP echo, a 50 MB TCP echo (test/tcp-echo.ts, which waits for
  * every byte), the same under loss, our TCP client against a Linux echo
  * server, and an address from dnsmasq.
  *
@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, REPO } from '../helpers';
+import { tcpEchoFromNamespace } from '../tcp-echo';
 
 const ns = `nyt-echo-${process.pid}`;
 const NET = '10.78.0';
@@ -57,40 +58,7 @@ async function stop(r: Running): Promise<void> {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** The deadline for a TCP echo (what socat had), inside the tests' 300 s. */
-const ECHO_DEADLINE_S = 240;
-
-/**
- * Streams `data` to HOST:7 and reads the echo until the server closes (it
- * does after our EOF) or the deadline passes: test/interop/tcp-echo-client.mjs,
- * in the namespace. Not socat, which ends 0.5 s (`-t`) after its input's EOF,
- * cutting off a tail still being retransmitted under loss. Returns what came
- * back and a line saying how much and how it ended, for the failure messages.
- * Asynchronous, so a slow echo does not block vitest's worker (its RPC to the
- * main process times out after 60 s: "Timeout calling onTaskUpdate").
- */
-async function tcpEcho(host: string, data: Buffer): Promise<{ back: Buffer; summary: string }> {
-  const sent = join(work, 'sent');
-  const back = join(work, 'back');
-  writeFileSync(sent, data);
-  rmSync(back, { force: true });
-  const client = spawn('ip', ['netns', 'exec', ns, process.execPath, join(REPO, 'test', 'interop', 'tcp-echo-client.mjs'),
-    host, '7', sent, back, String(ECHO_DEADLINE_S)]);
-  let stdout = '';
-  let stderr = '';
-  client.stdout.on('data', (d) => { stdout += d; });
-  client.stderr.on('data', (d) => { stderr += d; });
-  const killer = setTimeout(() => client.kill('SIGKILL'), (ECHO_DEADLINE_S + 20) * 1000);
-  const code = await new Promise<number | string | null>((resolve) => {
-    client.on('error', (e) => resolve(e.message));
-    client.on('close', (c, signal) => resolve(c ?? signal));
-  });
-  clearTimeout(killer);
-  expect(code, `echo client: ${stderr}`).toBe(0);
-  const report = JSON.parse(stdout) as { sent: number; received: number; wroteAll: boolean; peerClosed: boolean; timedOut: boolean; error: string | null; ms: number };
-  const how = [report.wroteAll ? 'all written' : 'NOT all written', report.peerClosed ? 'server closed' : 'server did not close',
-    ...(report.timedOut ? [`deadline of ${ECHO_DEADLINE_S} s passed`] : []), ...(report.error ? [`error: ${report.error}`] : [])];
-  return { back: readFileSync(back), summary: `${report.received} of ${report.sent} bytes came back in ${report.ms} ms (${how.join(', ')})` };
-}
+const tcpEcho = (host: string, data: Buffer) => tcpEchoFromNamespace(ns, host, 7, data, work);
 
 beforeAll(async () => {
   const { dir, manifest } = await buildApp(join(REPO, 'apps', 'echo'));

@@ -22,6 +22,11 @@ const SDK = join(REPO, 'sdk/index.ts');
 /** The floors whose modules do nothing when imported: a module an app does not use is left out. */
 const PURE_FLOORS = ['lib', 'drivers', 'net', 'store', 'services', 'sdk', 'board'].map((f) => join(REPO, f) + '/');
 const PROMISE = join(REPO, 'kernel/runtime/promise.ts');
+/**
+ * Other packages' code (rollup takes it as it is): a node_modules path, except
+ * this package's own sources when it is itself installed under node_modules.
+ */
+const OTHER_PACKAGES = new RegExp(`^(?!${REPO.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!(?:.*/)?node_modules/)).*/node_modules/`);
 
 export interface BundleParams {
   /** Absolute path of the app's app.ts. */
@@ -128,7 +133,7 @@ export function nymoteRollupOptions(p: BundleParams): RollupOptions {
         // Any TypeScript the app reaches: its folder, code it shares with
         // sibling folders, and nymote's own layers.
         include: ['**/*.ts'],
-        exclude: ['**/*.test.ts', '**/node_modules/**'],
+        exclude: ['**/*.test.ts', OTHER_PACKAGES],
         filterRoot: false,
         outputToFilesystem: false,
         noForceEmit: false,

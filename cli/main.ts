@@ -77,11 +77,11 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program.command('new')
-    .description('scaffold an app folder (apps/<name>/app.ts + content/) from a template')
+    .description('scaffold an app folder (<name>/app.ts + content/, under apps/ if the current folder has one) from a template')
     .argument('<name>', "the app's name (lower-case letters, digits, '-')")
     .option('-t, --template <template>', `what to start from: ${Object.entries(TEMPLATES).map(([k, v]) => `${k} (${v})`).join('; ')}`, 'homepage')
-    .option('-d, --dir <folder>', 'where the app folder goes', 'apps')
-    .action((name: string, o: { template: string; dir: string }) => {
+    .option('-d, --dir <folder>', 'where the app folder goes (default: apps/ if the current folder has one, else the current folder)')
+    .action((name: string, o: { template: string; dir?: string }) => {
       process.stdout.write(newApp(name, { template: o.template, dir: o.dir }) + '\n');
     });
 

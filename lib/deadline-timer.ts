@@ -27,7 +27,7 @@ export function createDeadlineTimer(scheduler: Scheduler, onDue: () => void): De
       if (timer && timerAt <= at) return;
       disarm();
       timerAt = at;
-      timer = scheduler.after(Math.max(0, at - scheduler.now()), function () {
+      timer = scheduler.after(Math.max(0, at - scheduler.now()), () => {
         timer = null;
         timerAt = Infinity;
         if (!stopped) onDue();

@@ -121,7 +121,7 @@ export function createStack<T extends PluggedTransport = PluggedTransport>(optio
     reassembly: options.limits && options.limits.reassembly,
   });
   const icmp = createIcmp(ip, scheduler, random, counters);
-  const udp = createUdp(ip, counters, function (e) { if (options.onError) options.onError('udp', e); });
+  const udp = createUdp(ip, counters, (e) => { if (options.onError) options.onError('udp', e); });
   ip.register(PROTO_ICMP, icmp.input);
   ip.register(PROTO_UDP, udp.input);
   ethernet.handle(ETHERTYPE_ARP, arp.input);
@@ -129,8 +129,8 @@ export function createStack<T extends PluggedTransport = PluggedTransport>(optio
 
   let stopped = false;
   let dns: Ipv4Address[] = [];
-  let markReady: () => void = function () {};
-  const ready = new Promise<void>(function (resolve) { markReady = resolve; });
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => { markReady = resolve; });
 
   /** Sets the address; announces it (gratuitous ARP) when it changed. */
   function configure(address: Ipv4Address, prefix: number, gateway: Ipv4Address): void {
@@ -162,7 +162,7 @@ export function createStack<T extends PluggedTransport = PluggedTransport>(optio
     ip.register(PROTO_TCP, tcp.input);
   }
 
-  options.netif.listen(function (frame) {
+  options.netif.listen((frame) => {
     if (stopped) return;
     try {
       ethernet.input(frame);

@@ -12,14 +12,18 @@ import type { AppSpec } from './app';
 export function start<N extends Record<string, DeviceNeed>>(app: AppSpec<N>, board: BoardBinding): never {
   const all = __kernel.args();
   let settled = false;
-  const run = async () => {
-    const devices = await bindDevices(app.name, app.needs || {}, board, { kernel: __kernel, onEvent: onKernelEvent }, parseBootArgs(all));
-    return app.main(devices as never, { args: all, board: board.name, platform: __kernel.platform });
-  };
-  run().then((result) => {
+  const run = async (): Promise<void> => {
+    let result: unknown;
+    try {
+      const devices = await bindDevices(app.name, app.needs || {}, board, { kernel: __kernel, onEvent: onKernelEvent }, parseBootArgs(all));
+      result = await app.main(devices as never, { args: all, board: board.name, platform: __kernel.platform });
+    } catch (e) {
+      crash(e);
+    }
     settled = true;
     if (typeof result === 'number') setExitCode(result);
-  }, crash);
+  };
+  void run();
   const code = runLoop();
   if (!settled) {
     __kernel.write(2, 'nymote: ' + app.name + ': main() never settled and nothing is left to wait for\n');

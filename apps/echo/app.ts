@@ -15,11 +15,19 @@ const CHUNK = 16384;
 
 function serve(net: Network): void {
   net.udp.bind(ECHO_PORT, (data, from) => net.udp.send(from, data, ECHO_PORT));
-  net.tcp.listen(ECHO_PORT, (flow) => {
-    echoFlow(flow).catch((e: Error) => console.log(`echo: ${flow.remote.port}: ${e.message}`));
+  net.tcp.listen(ECHO_PORT, async (flow) => {
+    try {
+      await echoFlow(flow);
+    } catch (e) {
+      console.log(`echo: ${flow.remote.port}: ${(e as Error).message}`);
+    }
   });
-  net.tcp.listen(DISCARD_PORT, (flow) => {
-    discardFlow(flow).catch((e: Error) => console.log(`discard: ${flow.remote.port}: ${e.message}`));
+  net.tcp.listen(DISCARD_PORT, async (flow) => {
+    try {
+      await discardFlow(flow);
+    } catch (e) {
+      console.log(`discard: ${flow.remote.port}: ${(e as Error).message}`);
+    }
   });
 }
 

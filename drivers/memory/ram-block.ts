@@ -35,8 +35,10 @@ export function createRamBlock(data: Uint8Array | number, opts: RamBlockOptions 
     }
   }
 
-  function later(run: () => void): Promise<void> {
-    return Promise.resolve().then(run);
+  /** Runs `run` on a later microtask, as a device completes, and settles with it. */
+  async function later(run: () => void): Promise<void> {
+    await undefined;
+    run();
   }
 
   return {
@@ -45,20 +47,20 @@ export function createRamBlock(data: Uint8Array | number, opts: RamBlockOptions 
     sectors: sectors,
     readOnly: readOnly,
     read: function (lba, buf) {
-      return later(function () {
+      return later(() => {
         check(lba, buf);
         buf.set(bytes.subarray(lba * sectorSize, lba * sectorSize + buf.length));
       });
     },
     write: function (lba, buf) {
-      return later(function () {
+      return later(() => {
         if (readOnly) throw new DeviceError(name, 'device is read-only', 'EROFS');
         check(lba, buf);
         bytes.set(buf, lba * sectorSize);
       });
     },
     flush: function () {
-      return later(function () { /* memory is always "durable" */ });
+      return later(() => { /* memory is always "durable" */ });
     },
   };
 }

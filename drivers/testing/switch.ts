@@ -107,7 +107,7 @@ export function createSwitch(options: SwitchOptions): Switch {
       let delay = delayMs;
       if (random() < faults.reorder) { counters.reordered++; delay += 1 + random() * reorderWindowMs; }
       const own = frame.slice();
-      scheduler.after(delay, function () {
+      scheduler.after(delay, () => {
         if (!to.connected || !to.listener) { counters.unheard++; return; }
         counters.delivered++;
         to.listener(own);
@@ -159,7 +159,7 @@ export function createSwitch(options: SwitchOptions): Switch {
         get connected() { return state.connected; },
         disconnect() {
           state.connected = false;
-          table.forEach(function (p, key) { if (p === state) table.delete(key); });
+          table.forEach((p, key) => { if (p === state) table.delete(key); });
         },
         write(frame) {
           if (!state.connected) { counters.refused++; return Promise.reject(new DeviceError(name, 'port disconnected', 'ENETDOWN')); }

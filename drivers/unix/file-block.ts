@@ -37,7 +37,7 @@ export const createFileBlock: DriverFactory<BlockDevice> = (io, { device: name, 
   }
 
   function settle(run: () => void): Promise<void> {
-    return new Promise<void>(function (resolve, reject) {
+    return new Promise<void>((resolve, reject) => {
       try { run(); resolve(); } catch (e) { reject(e); }
     });
   }
@@ -47,14 +47,14 @@ export const createFileBlock: DriverFactory<BlockDevice> = (io, { device: name, 
     sectors: sectors,
     readOnly: readOnly,
     read: function (lba, buf) {
-      return settle(function () {
+      return settle(() => {
         check(lba, buf);
         const n = os.pread(fd, buf, lba * SECTOR);
         if (n !== buf.length) throw new DeviceError(name, 'short read at sector ' + lba);
       });
     },
     write: function (lba, buf) {
-      return settle(function () {
+      return settle(() => {
         if (readOnly) throw new DeviceError(name, 'device is read-only', 'EROFS');
         check(lba, buf);
         const n = os.pwrite(fd, buf, lba * SECTOR);
@@ -62,7 +62,7 @@ export const createFileBlock: DriverFactory<BlockDevice> = (io, { device: name, 
       });
     },
     flush: function () {
-      return settle(function () { if (!readOnly) os.fsync(fd); });
+      return settle(() => { if (!readOnly) os.fsync(fd); });
     },
   };
   return Promise.resolve(device);

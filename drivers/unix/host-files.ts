@@ -29,8 +29,9 @@ function readRange(os: NymoteUnixNatives, path: string, offset: number, length: 
 }
 
 /** Runs a synchronous native call and settles with its result on a later turn. */
-function later<T>(work: () => T): Promise<T> {
-  return Promise.resolve().then(work);
+async function later<T>(work: () => T): Promise<T> {
+  await undefined;
+  return work();
 }
 
 export const createHostFiles: DriverFactory<HostFiles> = (io, { device }) => {

@@ -80,7 +80,7 @@ export const createTap: DriverFactory<Netif> = (io, { device: name, args }) => {
     mac: mac,
     mtu: MTU,
     write: function (frame) {
-      return new Promise<void>(function (resolve, reject) {
+      return new Promise<void>((resolve, reject) => {
         if (frame.length < 14 || frame.length > MTU + 18) {
           reject(new DeviceError(name, 'frame of ' + frame.length + ' bytes is not a valid Ethernet frame'));
           return;
@@ -91,7 +91,7 @@ export const createTap: DriverFactory<Netif> = (io, { device: name, args }) => {
     },
     listen: function (onFrame) {
       if (receiver) receiver.close();
-      receiver = watch(true, function () {
+      receiver = watch(true, () => {
         // A bounded batch: under a flood the fd never runs dry, and the
         // promise callbacks of what we answered must get their turn (the
         // watch is level-triggered, so the rest comes on the next round).

@@ -43,7 +43,7 @@ function makeIterator<T>(next: () => IteratorResult<T>): IterableIterator<T> {
 function indexIterator<T>(a: AnyArray, pick: (i: number) => T): IterableIterator<T> {
   let i = 0;
   let done = false;
-  return makeIterator(function () {
+  return makeIterator(() => {
     if (!done && i < a.length) return { value: pick(i++), done: false };
     done = true;
     return { value: undefined as unknown as T, done: true };
@@ -85,9 +85,9 @@ const shared = {
     }
     return this;
   },
-  keys(this: AnyArray): IterableIterator<number> { return indexIterator(this, function (i) { return i; }); },
-  values(this: AnyArray): IterableIterator<unknown> { const a = this; return indexIterator(a, function (i) { return a[i]; }); },
-  entries(this: AnyArray): IterableIterator<[number, unknown]> { const a = this; return indexIterator(a, function (i): [number, unknown] { return [i, a[i]]; }); },
+  keys(this: AnyArray): IterableIterator<number> { return indexIterator(this, (i) => i); },
+  values(this: AnyArray): IterableIterator<unknown> { return indexIterator(this, (i) => this[i]); },
+  entries(this: AnyArray): IterableIterator<[number, unknown]> { return indexIterator(this, (i): [number, unknown] => [i, this[i]]); },
 };
 
 /* ---- typed-array-only ---- */
@@ -172,7 +172,7 @@ const typed = {
   sort(this: AnyArray, compare?: unknown): AnyArray {
     const copy: unknown[] = [];
     for (let i = 0; i < this.length; i++) copy.push(this[i]);
-    const numeric = function (a: unknown, b: unknown): number {
+    const numeric = (a: unknown, b: unknown): number => {
       const x = a as number;
       const y = b as number;
       if (x !== x) return y !== y ? 0 : 1;
@@ -182,7 +182,7 @@ const typed = {
       return x === 0 && y === 0 ? (1 / x < 0 ? (1 / y < 0 ? 0 : -1) : 1 / y < 0 ? 1 : 0) : 0;
     };
     if (compare !== undefined) callable(compare);
-    copy.sort(compare === undefined ? numeric : function (a, b) {
+    copy.sort(compare === undefined ? numeric : (a, b) => {
       const r = Number((compare as (a: unknown, b: unknown) => unknown)(a, b));
       return r !== r ? 0 : r;
     });
@@ -251,7 +251,7 @@ function pad(s: string, maxLength: unknown, filler: unknown, atStart: boolean): 
 function stringIterator(this: unknown): IterableIterator<string> {
   const s = String(this);
   let i = 0;
-  return makeIterator(function () {
+  return makeIterator(() => {
     if (i >= s.length) return { value: undefined as unknown as string, done: true };
     const c = s.charCodeAt(i);
     const size = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
@@ -291,15 +291,15 @@ export function installBuiltins(global: Record<string, unknown>): void {
   define(sp, 'trimEnd', function (this: unknown) { return String(this).replace(/[\s\uFEFF\xA0]+$/, ''); });
   define(sp, Symbol.iterator, stringIterator);
 
-  define(Object, 'entries', function (o: object) { return Object.keys(o).map(function (k) { return [k, (o as Record<string, unknown>)[k]]; }); });
-  define(Object, 'values', function (o: object) { return Object.keys(o).map(function (k) { return (o as Record<string, unknown>)[k]; }); });
-  define(Object, 'fromEntries', function (entries: unknown) {
+  define(Object, 'entries', (o: object) => { return Object.keys(o).map((k) => { return [k, (o as Record<string, unknown>)[k]]; }); });
+  define(Object, 'values', (o: object) => { return Object.keys(o).map((k) => { return (o as Record<string, unknown>)[k]; }); });
+  define(Object, 'fromEntries', (entries: unknown) => {
     const out: Record<string, unknown> = {};
     const list = arrayFrom.call(Array, entries) as [string, unknown][];
     for (let i = 0; i < list.length; i++) out[list[i][0]] = list[i][1];
     return out;
   });
-  define(Object, 'getOwnPropertyDescriptors', function (o: object) {
+  define(Object, 'getOwnPropertyDescriptors', (o: object) => {
     const out: Record<string, PropertyDescriptor | undefined> = {};
     const names = Object.getOwnPropertyNames(o);
     for (let i = 0; i < names.length; i++) out[names[i]] = Object.getOwnPropertyDescriptor(o, names[i]);

@@ -77,10 +77,9 @@ export class NymoteMap<K, V> {
   private count = 0;
 
   constructor(entries?: Iterable<readonly [K, V]> | null) {
-    const self = this;
-    forEachOfIterable(entries, function (entry) {
+    forEachOfIterable(entries, (entry) => {
       if (typeof entry !== 'object' || entry === null) throw new TypeError('Iterator value ' + String(entry) + ' is not an entry object');
-      self.set((entry as [K, V])[0], (entry as [K, V])[1]);
+      this.set((entry as [K, V])[0], (entry as [K, V])[1]);
     });
   }
 
@@ -151,12 +150,11 @@ export class NymoteMap<K, V> {
   }
 
   private iterate<T>(pick: (e: Entry<K, V>) => T, tag: string): IterableIterator<T> {
-    const self = this;
     let at: Entry<K, V> | null = null;
     let done = false;
-    return makeIterator(function () {
+    return makeIterator(() => {
       if (!done) {
-        const e = self.after(at);
+        const e = this.after(at);
         if (e) { at = e; return { value: pick(e), done: false }; }
         done = true;
       }
@@ -164,17 +162,16 @@ export class NymoteMap<K, V> {
     }, tag);
   }
 
-  keys(): IterableIterator<K> { return this.iterate(function (e) { return e.key; }, 'Map Iterator'); }
-  values(): IterableIterator<V> { return this.iterate(function (e) { return e.value; }, 'Map Iterator'); }
-  entries(): IterableIterator<[K, V]> { return this.iterate(function (e): [K, V] { return [e.key, e.value]; }, 'Map Iterator'); }
+  keys(): IterableIterator<K> { return this.iterate((e) => { return e.key; }, 'Map Iterator'); }
+  values(): IterableIterator<V> { return this.iterate((e) => { return e.value; }, 'Map Iterator'); }
+  entries(): IterableIterator<[K, V]> { return this.iterate((e): [K, V] => { return [e.key, e.value]; }, 'Map Iterator'); }
 }
 
 export class NymoteSet<T> {
   private map = new NymoteMap<T, T>();
 
   constructor(values?: Iterable<T> | null) {
-    const self = this;
-    forEachOfIterable(values, function (v) { self.add(v as T); });
+    forEachOfIterable(values, (v) => { this.add(v as T); });
   }
 
   get size(): number { return this.map.size; }
@@ -183,9 +180,8 @@ export class NymoteSet<T> {
   delete(value: T): boolean { return this.map.delete(value); }
   clear(): void { this.map.clear(); }
   forEach(fn: (value: T, value2: T, set: this) => void, thisArg?: unknown): void {
-    const self = this;
     if (typeof fn !== 'function') throw new TypeError(String(fn) + ' is not a function');
-    this.map.forEach(function (v) { fn.call(thisArg, v, v, self); });
+    this.map.forEach((v) => { fn.call(thisArg, v, v, this); });
   }
   values(): IterableIterator<T> { return this.map.keys(); }
   keys(): IterableIterator<T> { return this.map.keys(); }
@@ -209,8 +205,7 @@ export class NymoteWeakMap<K extends object, V> {
   private strong: NymoteMap<K, V> | null = null;
 
   constructor(entries?: Iterable<readonly [K, V]> | null) {
-    const self = this;
-    forEachOfIterable(entries, function (entry) { self.set((entry as [K, V])[0], (entry as [K, V])[1]); });
+    forEachOfIterable(entries, (entry) => { this.set((entry as [K, V])[0], (entry as [K, V])[1]); });
   }
 
   private fallback(): NymoteMap<K, V> { return this.strong || (this.strong = new NymoteMap<K, V>()); }
@@ -244,8 +239,7 @@ export class NymoteWeakMap<K extends object, V> {
 export class NymoteWeakSet<T extends object> {
   private map = new NymoteWeakMap<T, true>();
   constructor(values?: Iterable<T> | null) {
-    const self = this;
-    forEachOfIterable(values, function (v) { self.add(v as T); });
+    forEachOfIterable(values, (v) => { this.add(v as T); });
   }
   add(value: T): this { requireObjectKey(value, 'in weak set'); this.map.set(value, true); return this; }
   has(value: T): boolean { return this.map.has(value); }

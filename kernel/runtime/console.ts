@@ -51,7 +51,7 @@ export function inspect(v: unknown, depth = 0, seen: unknown[] = []): string {
   if (depth > MAX_DEPTH) return Array.isArray(o) ? '[Array]' : '[Object]';
   seen.push(o);
   try {
-    const inner = function (x: unknown): string { return inspect(x, depth + 1, seen); };
+    const inner = (x: unknown): string => inspect(x, depth + 1, seen);
     if (Array.isArray(o)) {
       const items: string[] = [];
       for (let i = 0; i < o.length && i < 100; i++) items.push(inner(o[i]));
@@ -68,12 +68,12 @@ export function inspect(v: unknown, depth = 0, seen: unknown[] = []): string {
     const name = className(o);
     if (name === 'Map' && typeof (o as Map<unknown, unknown>).forEach === 'function') {
       const items: string[] = [];
-      (o as Map<unknown, unknown>).forEach(function (val, key) { items.push(inner(key) + ' => ' + inner(val)); });
+      (o as Map<unknown, unknown>).forEach((val, key) => { items.push(inner(key) + ' => ' + inner(val)); });
       return wrap('Map(' + items.length + ') {', items, '}');
     }
     if (name === 'Set' && typeof (o as Set<unknown>).forEach === 'function') {
       const items: string[] = [];
-      (o as Set<unknown>).forEach(function (val) { items.push(inner(val)); });
+      (o as Set<unknown>).forEach((val) => { items.push(inner(val)); });
       return wrap('Set(' + items.length + ') {', items, '}');
     }
     if (name === 'Promise') return 'Promise { ... }';
@@ -92,7 +92,7 @@ export function format(args: unknown[]): string {
   let out = '';
   if (typeof args[0] === 'string' && args[0].indexOf('%') >= 0) {
     let next = 1;
-    out = args[0].replace(/%([sdifjoOc%])/g, function (whole: string, f: string) {
+    out = args[0].replace(/%([sdifjoOc%])/g, (whole: string, f: string) => {
       if (f === '%') return '%';
       if (next >= args.length) return whole;
       const a = args[next++];

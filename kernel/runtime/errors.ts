@@ -65,7 +65,7 @@ export function mapStack(stack: string): string {
   for (let i = 0; i < lines.length; i++) {
     let text = lines[i].replace(/ (preventsyield|strict|native|construct|tailcall)/g, '');
     let unmapped = false;
-    text = text.replace(/\(([^():]+):(\d+)\)/, function (whole: string, file: string, line: string) {
+    text = text.replace(/\(([^():]+):(\d+)\)/, (whole: string, file: string, line: string) => {
       if (file !== name) return whole;
       const mapped = mapBundleLine(parseInt(line, 10));
       unmapped = !mapped;

@@ -29,10 +29,11 @@ define('clearTimeout', timers.clearTimeout);
 define('clearInterval', timers.clearInterval);
 define('setImmediate', timers.setImmediate);
 define('clearImmediate', timers.clearImmediate);
-define('queueMicrotask', function queueMicrotask(cb: () => void) {
+function queueMicrotask(cb: () => void): void {
   if (typeof cb !== 'function') throw new TypeError('The "callback" argument must be of type function');
   enqueueMicrotask(cb);
-});
+}
+define('queueMicrotask', queueMicrotask);
 define('console', createConsole());
 define('crypto', { getRandomValues: getRandomValues, randomUUID: randomUUID });
 define('performance', { now: function () { return __kernel.now(); }, timeOrigin: __kernel.wallClock() - __kernel.now() });

@@ -5,6 +5,7 @@
  * run as one job each, finally() goes through PromiseResolve + then.
  * Rejections without a handler are tracked the way Node reports them.
  */
+/* eslint-disable promise/prefer-await-to-then -- this module implements Promise: then() is its subject, and __awaiter below is what await compiles to */
 import { __awaiter as tslibAwaiter } from 'tslib';
 import { enqueueMicrotask } from './microtasks';
 
@@ -154,7 +155,7 @@ function newCapability(C: unknown): Capability {
   if (!isCallable(C)) throw new TypeError('Promise resolve or reject function is not callable');
   let resolve: ((v: unknown) => void) | undefined;
   let reject: ((r: unknown) => void) | undefined;
-  const promise = new (C as unknown as new (ex: Executor<unknown>) => unknown)(function (res, rej) {
+  const promise = new (C as unknown as new (ex: Executor<unknown>) => unknown)((res, rej) => {
     if (resolve !== undefined || reject !== undefined) throw new TypeError('Promise executor has already been invoked');
     resolve = res as (v: unknown) => void;
     reject = rej;
@@ -227,7 +228,7 @@ function combinator(C: unknown, body: (cap: Capability, resolveFn: (v: unknown) 
   try {
     const resolveFn = (C as { resolve?: unknown }).resolve;
     if (!isCallable(resolveFn)) throw new TypeError('Promise resolve is not a function');
-    body(cap, function (v) { return resolveFn.call(C, v); });
+    body(cap, (v) => { return resolveFn.call(C, v); });
   } catch (e) {
     cap.reject(e);
   }
@@ -249,12 +250,12 @@ function gatherEach(
 ): void {
   const results: unknown[] = [];
   let remaining = 1;
-  forEachOf(iterable, function (item) {
+  forEachOf(iterable, (item) => {
     const i = results.length;
     results.push(undefined);
     remaining++;
     let called = false;
-    subscribe(resolveFn(item), function (result) {
+    subscribe(resolveFn(item), (result) => {
       if (called) return;
       called = true;
       results[i] = result;
@@ -316,13 +317,13 @@ export class NymotePromise<T> {
     if (!isCallable(onFinally)) return this.then(onFinally as null, onFinally as null) as NymotePromise<T>;
     const resolveWith = (C as { resolve: (v: unknown) => unknown }).resolve;
     return this.then(
-      function (value) {
+      (value) => {
         const p = resolveWith.call(C, onFinally());
-        return (p as NymotePromise<unknown>).then(function () { return value; });
+        return (p as NymotePromise<unknown>).then(() => { return value; });
       },
-      function (reason) {
+      (reason) => {
         const p = resolveWith.call(C, onFinally());
-        return (p as NymotePromise<unknown>).then(function () { throw reason; });
+        return (p as NymotePromise<unknown>).then(() => { throw reason; });
       },
     ) as NymotePromise<T>;
   }
@@ -342,31 +343,31 @@ export class NymotePromise<T> {
   }
 
   static all(this: unknown, iterable: unknown): unknown {
-    return combinator(this, function (cap, resolveFn) {
-      gatherEach(iterable, resolveFn, function (p, store) { thenOf(p, store, cap.reject); }, cap.resolve);
+    return combinator(this, (cap, resolveFn) => {
+      gatherEach(iterable, resolveFn, (p, store) => { thenOf(p, store, cap.reject); }, cap.resolve);
     });
   }
 
   static allSettled(this: unknown, iterable: unknown): unknown {
-    return combinator(this, function (cap, resolveFn) {
-      gatherEach(iterable, resolveFn, function (p, store) {
+    return combinator(this, (cap, resolveFn) => {
+      gatherEach(iterable, resolveFn, (p, store) => {
         thenOf(p,
-          function (v: unknown) { store({ status: 'fulfilled', value: v }); },
-          function (r: unknown) { store({ status: 'rejected', reason: r }); });
+          (v: unknown) => { store({ status: 'fulfilled', value: v }); },
+          (r: unknown) => { store({ status: 'rejected', reason: r }); });
       }, cap.resolve);
     });
   }
 
   static any(this: unknown, iterable: unknown): unknown {
-    return combinator(this, function (cap, resolveFn) {
-      gatherEach(iterable, resolveFn, function (p, store) { thenOf(p, cap.resolve, store); },
-        function (errors) { cap.reject(aggregateError(errors)); });
+    return combinator(this, (cap, resolveFn) => {
+      gatherEach(iterable, resolveFn, (p, store) => { thenOf(p, cap.resolve, store); },
+        (errors) => { cap.reject(aggregateError(errors)); });
     });
   }
 
   static race(this: unknown, iterable: unknown): unknown {
-    return combinator(this, function (cap, resolveFn) {
-      forEachOf(iterable, function (item) {
+    return combinator(this, (cap, resolveFn) => {
+      forEachOf(iterable, (item) => {
         thenOf(resolveFn(item), cap.resolve, cap.reject);
       });
     });
@@ -420,8 +421,7 @@ class AsyncRun {
       awaited = adopted;
     } else if ((awaited as { constructor?: unknown }).constructor !== NymotePromise) {
       // a subclass may have its own then(): call it, as tslib does
-      const self = this;
-      (awaited as NymotePromise<unknown>).then(function (v) { self.resume(v); }, function (e) { self.raise(e); });
+      (awaited as NymotePromise<unknown>).then((v) => { this.resume(v); }, (e) => { this.raise(e); });
       return;
     }
     const p = awaited as NymotePromise<unknown>;

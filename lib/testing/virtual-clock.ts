@@ -68,7 +68,11 @@ export function createTestClock(start = 0): TestClock {
     },
     async until<T>(promise: Promise<T>, limitMs: number): Promise<T> {
       let settled = false;
-      promise.then(() => { settled = true; }, () => { settled = true; });
+      const watch = async (): Promise<void> => {
+        try { await promise; } catch (_e) { /* returned below, rejected */ }
+        settled = true;
+      };
+      void watch();
       const limit = now + limitMs;
       await drainMicrotasks();
       while (!settled && runNext(limit)) await drainMicrotasks();

@@ -92,7 +92,7 @@ export function createArp(options: ArpOptions): ArpLayer {
     count(counters, 'arp.announce-sent');
     // An announcement is a request with sender = target = our address (RFC 5227 §2.3).
     sendArp(ARP_REQUEST, MAC_BROADCAST, ZERO_MAC, us, us);
-    if (left > 1) announceTimer = scheduler.after(ANNOUNCE_INTERVAL_MS, function () { announceOnce(left - 1); });
+    if (left > 1) announceTimer = scheduler.after(ANNOUNCE_INTERVAL_MS, () => { announceOnce(left - 1); });
   }
 
   return {

@@ -123,13 +123,12 @@ export class ArpTable {
     const out: ArpDue = { retry: [], failed: [] };
     if (!this.incomplete) return out;
     const limits = this.limits;
-    const self = this;
-    this.entries.forEach(function (e, address) {
+    this.entries.forEach((e, address) => {
       if (e.mac || e.nextRetryAt > now) return;
       if (e.tries >= limits.maxTries) {
-        self.entries.delete(address);
-        self.incomplete--;
-        self.queued -= e.queue.length;
+        this.entries.delete(address);
+        this.incomplete--;
+        this.queued -= e.queue.length;
         out.failed.push({ address: address, dropped: e.queue.length });
         return;
       }
@@ -144,7 +143,7 @@ export class ArpTable {
   nextDeadline(): number | undefined {
     if (!this.incomplete) return undefined;
     let at = Infinity;
-    this.entries.forEach(function (e) { if (!e.mac && e.nextRetryAt < at) at = e.nextRetryAt; });
+    this.entries.forEach((e) => { if (!e.mac && e.nextRetryAt < at) at = e.nextRetryAt; });
     return at === Infinity ? undefined : at;
   }
 
@@ -168,7 +167,7 @@ export class ArpTable {
     const entries = this.entries;
     let victim: Ipv4Address | undefined;
     let victimExpiry = Infinity;
-    entries.forEach(function (e, address) {
+    entries.forEach((e, address) => {
       if (!e.mac) return;
       if (e.expiresAt <= now) { entries.delete(address); return; }
       if (e.expiresAt < victimExpiry) { victimExpiry = e.expiresAt; victim = address; }

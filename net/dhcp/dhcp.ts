@@ -61,7 +61,7 @@ export function createDhcp(options: DhcpAdapterOptions): DhcpLayer {
     if (timer) { timer.cancel(); timer = null; }
     const at = client.deadline();
     if (at === undefined || client.state() === 'stopped') return;
-    timer = scheduler.after(Math.max(0, at - scheduler.now()), function () {
+    timer = scheduler.after(Math.max(0, at - scheduler.now()), () => {
       timer = null;
       apply(client.tick(scheduler.now()));
     });
@@ -70,7 +70,7 @@ export function createDhcp(options: DhcpAdapterOptions): DhcpLayer {
   return {
     start() {
       if (unbind) return;
-      unbind = options.udp.bind(DHCP_CLIENT_PORT, function (data) {
+      unbind = options.udp.bind(DHCP_CLIENT_PORT, (data) => {
         const m = parseDhcp(data);
         if (typeof m === 'string') { count(counters, 'dhcp.' + m); return; }
         apply(client.receive(m, scheduler.now()));

@@ -138,7 +138,7 @@ function optionOrder(options: DhcpOptions): number[] {
     const code = Number(key);
     if (code > OPT_PAD && code < OPT_END && options[code]) codes.push(code);
   }
-  codes.sort(function (a, b) {
+  codes.sort((a, b) => {
     if (a === OPT_MESSAGE_TYPE) return -1;
     if (b === OPT_MESSAGE_TYPE) return 1;
     return a - b;

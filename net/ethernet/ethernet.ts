@@ -33,7 +33,7 @@ export function createEthernet(netif: Netif, counters: Counters): EthernetLayer 
   const mac = new Uint8Array(6);
   mac.set(netif.mac.subarray(0, 6));
   const handlers: { [ethertype: number]: EthernetHandler | undefined } = {};
-  const onWriteError = function (): void { count(counters, 'eth.write-error'); };
+  const onWriteError = (): void => { count(counters, 'eth.write-error'); };
 
   return {
     mac: mac,
@@ -72,6 +72,12 @@ export function createEthernet(netif: Netif, counters: Counters): EthernetLayer 
         onWriteError();
         return;
       }
+      // Hot path: every frame we send (each data segment, each ACK) comes here. An
+      // async wrapper (try { await written } catch) costs ~208k more Duktape
+      // instructions per frame (callgrind over test/fixtures/net-switch, 567 frames:
+      // 11.88G -> 12.00G instructions) and ~12% more image CPU per MiB received on
+      // apps/echo's discard port over a tap (median of 6 paired runs).
+      // eslint-disable-next-line promise/prefer-await-to-then -- hot path: once per frame sent, measured above
       written.then(undefined, onWriteError);
     },
   };

@@ -20,8 +20,16 @@ export const createHostNetwork: DriverFactory<Network> = (_io, { device: name, a
   /** Keeps a bind for listening(); the returned function undoes it. */
   const track = (b: Promise<Listening>) => {
     binds.push(b);
-    b.catch(() => { /* reported through listening() */ });
-    return () => { b.then((l) => l.close(), () => undefined); };
+    const quiet = async (): Promise<void> => {
+      try { await b; } catch (_e) { /* reported through listening() */ }
+    };
+    const undo = async (): Promise<void> => {
+      let l: Listening;
+      try { l = await b; } catch (_e) { return; /* it never bound */ }
+      await l.close();
+    };
+    void quiet();
+    return () => { void undo(); };
   };
   const network: Network = {
     mac: new Uint8Array(6),
@@ -31,7 +39,7 @@ export const createHostNetwork: DriverFactory<Network> = (_io, { device: name, a
     tcp: { listen: (port, onConnection) => track(stack.tcp.listenAsync(port, onConnection)), connect: stack.tcp.connect },
     icmp: { ping: () => Promise.reject(new DeviceError(name, 'the node board has no ICMP sockets')) },
     ready: Promise.resolve(),
-    listening: () => Promise.all(binds).then(() => undefined),
+    listening: async () => { await Promise.all(binds); },
     lease: () => undefined,
     counters: {},
     stop: () => { /* the host's sockets close with the process */ },

@@ -67,8 +67,8 @@ export function createIcmp(ip: IpSender, scheduler: Scheduler, random: RandomSou
       sequence = (sequence + 1) & 0xffff;
       const data = new Uint8Array(Math.max(0, Math.min(size, MAX_ECHO_DATA)));
       for (let i = 0; i < data.length; i++) data[i] = i & 0xff;
-      return new Promise<number>(function (resolve, reject) {
-        const timer = scheduler.after(timeoutMs, function () {
+      return new Promise<number>((resolve, reject) => {
+        const timer = scheduler.after(timeoutMs, () => {
           pending.delete(seq);
           reject(new Error('ping: no reply within ' + timeoutMs + ' ms'));
         });
@@ -79,7 +79,7 @@ export function createIcmp(ip: IpSender, scheduler: Scheduler, random: RandomSou
 
     stop() {
       stopped = true;
-      pending.forEach(function (p) {
+      pending.forEach((p) => {
         p.timer.cancel();
         p.reject(new Error('ping: the stack stopped'));
       });

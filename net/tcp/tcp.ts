@@ -126,7 +126,8 @@ export function createTcp(options: TcpOptions): Tcp {
       const flow = new ConnectionFlow(conn, config.keepAlive);
       conn.events = flow;
       // Hand over at the end of this job: the application never runs inside input().
-      Promise.resolve().then(function () {
+      // (queueMicrotask: the turn Promise.resolve().then() gave, without its two promises.)
+      queueMicrotask(() => {
         try {
           listener.onConnection(flow);
         } catch (_e) {
@@ -166,7 +167,7 @@ export function createTcp(options: TcpOptions): Tcp {
   function roomForConnection(): boolean {
     if (table.size < config.maxConnections) return true;
     let oldest: Connection | null = null;
-    table.forEach(function (conn) {
+    table.forEach((conn) => {
       if (conn.state === 'TIME-WAIT' && (!oldest || conn.timeWaitSince < oldest.timeWaitSince)) oldest = conn;
     });
     if (!oldest) return false;
@@ -289,7 +290,7 @@ export function createTcp(options: TcpOptions): Tcp {
     const flow = new ConnectionFlow(conn, config.keepAlive);
     conn.events = flow;
     table.set(connectionKey(local, localPort, address, port), conn);
-    const opened = new Promise<TcpFlow>(function (resolve, reject) {
+    const opened = new Promise<TcpFlow>((resolve, reject) => {
       flow.onOpen = function (error) {
         if (error) reject(error);
         else resolve(flow);
@@ -304,7 +305,7 @@ export function createTcp(options: TcpOptions): Tcp {
     stopped = true;
     listeners.clear();
     const all: Connection[] = [];
-    table.forEach(function (conn) { all.push(conn); });
+    table.forEach((conn) => { all.push(conn); });
     for (let i = 0; i < all.length; i++) {
       // TIME-WAIT connections have already ended for their users.
       if (all[i].state === 'TIME-WAIT') all[i].forget();

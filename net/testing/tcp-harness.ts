@@ -46,8 +46,7 @@ export class Prng {
   }
 
   randomSource(): RandomSource {
-    const self = this;
-    return function (buf) { self.fill(buf); };
+    return (buf) => { this.fill(buf); };
   }
 }
 
@@ -60,7 +59,7 @@ interface Timer {
 
 /** Lets pending promise callbacks run (setImmediate fires after the microtask queue is empty). */
 export function settle(): Promise<void> {
-  return new Promise(function (resolve) { setImmediate(resolve); });
+  return new Promise((resolve) => { setImmediate(resolve); });
 }
 
 /** A Scheduler whose clock moves only when the test runs it. */
@@ -129,8 +128,12 @@ export class VirtualScheduler implements Scheduler {
     let value: T | undefined;
     let error: unknown;
     let failed = false;
-    promise.then(function (v) { settled = true; value = v; }, function (e) { settled = true; failed = true; error = e; });
-    const ok = await this.runUntil(function () { return settled; }, limitMs);
+    const watch = async (): Promise<void> => {
+      try { value = await promise; } catch (e) { failed = true; error = e; }
+      settled = true;
+    };
+    void watch();
+    const ok = await this.runUntil(() => settled, limitMs);
     if (!ok) throw new Error('still pending after ' + limitMs + ' virtual ms');
     if (failed) throw error;
     return value as T;
@@ -227,15 +230,14 @@ export class TestNetwork {
   }
 
   addHost(address: number, limits?: TcpLimits, mtu = 1500): TestHost {
-    const self = this;
     const counters: Counters = {};
     const sent: TestHost['sent'] = [];
     const ip: IpSender = {
       localAddress: function () { return address; },
       maxPayload: mtu - 20,
-      send: function (dst, protocol, payload, src) {
+      send: (dst, protocol, payload, src) => {
         void protocol;
-        self.transmit(src === undefined ? address : src, dst, payload, sent);
+        this.transmit(src === undefined ? address : src, dst, payload, sent);
       },
     };
     const tcp = createTcp({
@@ -254,7 +256,7 @@ export class TestNetwork {
   inject(src: number, dst: number, bytes: Uint8Array, delayMs = 0): void {
     const host = this.hosts.get(dst);
     if (!host) return;
-    this.scheduler.after(delayMs, function () { host.tcp.input(src, dst, bytes); });
+    this.scheduler.after(delayMs, () => { host.tcp.input(src, dst, bytes); });
   }
 
   private transmit(src: number, dst: number, bytes: Uint8Array, sentBy: TestHost['sent']): void {
@@ -278,9 +280,8 @@ export class TestNetwork {
     const c = this.conditions;
     let delay = c.latencyMs;
     if (c.reorder > 0 && this.rng.next() < c.reorder) delay += this.rng.next() * c.reorderMs;
-    const self = this;
-    this.scheduler.after(delay, function () {
-      self.delivered++;
+    this.scheduler.after(delay, () => {
+      this.delivered++;
       host.tcp.input(src, dst, bytes);
     });
   }

@@ -11,6 +11,7 @@
 import { DeviceError, type Netif } from '../interfaces';
 import type { Scheduler } from '../../lib/scheduler';
 import { seededRandom } from '../../lib/random';
+import { packetFate } from '../../lib/testing/lossy-link';
 
 export { seededRandom };
 
@@ -100,12 +101,11 @@ export function createSwitch(options: SwitchOptions): Switch {
   const counters: SwitchCounters = { frames: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0, flooded: 0, unheard: 0, refused: 0 };
 
   function deliverLater(to: PortState, frame: Uint8Array): void {
-    if (random() < faults.loss) { counters.lost++; return; }
-    const copies = random() < faults.duplicate ? 2 : 1;
-    if (copies === 2) counters.duplicated++;
-    for (let c = 0; c < copies; c++) {
-      let delay = delayMs;
-      if (random() < faults.reorder) { counters.reordered++; delay += 1 + random() * reorderWindowMs; }
+    const fate = packetFate(random, faults, { delayMs, reorderWindowMs });
+    if (fate.lost) counters.lost++;
+    if (fate.duplicated) counters.duplicated++;
+    counters.reordered += fate.reordered;
+    for (const delay of fate.delays) {
       const own = frame.slice();
       scheduler.after(delay, () => {
         if (!to.connected || !to.listener) { counters.unheard++; return; }

@@ -19,6 +19,11 @@ export interface TestClock extends Scheduler {
    * outcome; rejects when it has not settled within `limitMs` of virtual time.
    */
   until<T>(promise: Promise<T>, limitMs: number): Promise<T>;
+  /**
+   * Moves time forward timer by timer until `done()` holds or time would pass
+   * `limitMs` from now; returns whether done() held.
+   */
+  runUntil(done: () => boolean, limitMs: number): Promise<boolean>;
   /** How many timers are waiting. */
   pending(): number;
 }
@@ -81,6 +86,13 @@ export function createTestClock(start = 0): TestClock {
         throw new Error('test clock: promise still pending after ' + limitMs + ' ms of virtual time');
       }
       return promise;
+    },
+    async runUntil(done: () => boolean, limitMs: number): Promise<boolean> {
+      const limit = now + limitMs;
+      await drainMicrotasks();
+      while (!done() && runNext(limit)) await drainMicrotasks();
+      if (!done() && clock.pending() > 0) now = Math.max(now, limit);
+      return done();
     },
     pending: () => timers.filter((t) => !t.cancelled).length,
   };

@@ -1,12 +1,14 @@
 /*
- * Test helpers: a virtual clock, a seeded PRNG, and a tiny IPv4 "wire"
+ * Test helpers over lib's one virtual clock and one seeded PRNG, and a tiny IPv4 "wire"
  * between TCP instances that can lose, reorder and duplicate segments, so
  * whole connections run back to back deterministically and fast
  * (the mirage-tcpip vnetif idea).
  */
 import type { IpSender } from '../types';
 import type { Counters } from '../../lib/counters';
-import type { RandomSource } from '../../lib/random';
+import { seededRandom, type RandomSource } from '../../lib/random';
+import { createTestClock, type TestClock } from '../../lib/testing/virtual-clock';
+import { packetFate } from '../../lib/testing/lossy-link';
 import type { Scheduler, TimerHandle } from '../../lib/scheduler';
 import { createTcp } from '../tcp/tcp';
 import type { Tcp } from '../tcp/tcp';
@@ -14,31 +16,26 @@ import type { TcpLimits } from '../tcp/config';
 import { parseSegment } from '../tcp/wire';
 import type { TcpSegment } from '../tcp/wire';
 
-/** xorshift32: small, fast, seeded. */
+/** The one seeded PRNG (lib/random.ts), with the helpers the TCP tests use. */
 export class Prng {
-  private state: number;
+  private readonly random: () => number;
 
   constructor(seed: number) {
-    this.state = (seed >>> 0) || 0x9e3779b9;
+    this.random = seededRandom(seed);
   }
 
   nextU32(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
+    return Math.floor(this.random() * 4294967296) >>> 0;
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    return this.nextU32() / 4294967296;
+    return this.random();
   }
 
   /** Integer in [0, n). */
   below(n: number): number {
-    return Math.floor(this.next() * n);
+    return Math.floor(this.random() * n);
   }
 
   fill(buf: Uint8Array): void {
@@ -50,137 +47,30 @@ export class Prng {
   }
 }
 
-interface Timer {
-  at: number;
-  order: number;
-  fn: () => void;
-  cancelled: boolean;
-}
-
 /** Lets pending promise callbacks run (setImmediate fires after the microtask queue is empty). */
 export function settle(): Promise<void> {
   return new Promise((resolve) => { setImmediate(resolve); });
 }
 
-/** A Scheduler whose clock moves only when the test runs it. */
+/** The one virtual clock (lib/testing/virtual-clock.ts), with the names the TCP tests use. */
 export class VirtualScheduler implements Scheduler {
-  private clock = 0;
-  private heap: Timer[] = [];
-  private order = 0;
+  private readonly clock: TestClock = createTestClock();
 
-  now(): number {
-    return this.clock;
-  }
+  now(): number { return this.clock.now(); }
 
-  after(ms: number, fn: () => void): TimerHandle {
-    const t: Timer = { at: this.clock + (ms > 0 ? ms : 0), order: this.order++, fn: fn, cancelled: false };
-    this.push(t);
-    return { cancel: function () { t.cancelled = true; } };
-  }
+  after(ms: number, fn: () => void): TimerHandle { return this.clock.after(ms, fn); }
 
   /** Pending (not cancelled) timers. */
-  pending(): number {
-    let n = 0;
-    for (let i = 0; i < this.heap.length; i++) if (!this.heap[i].cancelled) n++;
-    return n;
-  }
+  pending(): number { return this.clock.pending(); }
 
-  /**
-   * Runs timers in order, letting promise callbacks run after each, until
-   * `done()` holds or the clock would pass `limitMs` from now. Returns
-   * whether done() held.
-   */
-  async runUntil(done: () => boolean, limitMs = 600_000): Promise<boolean> {
-    const end = this.clock + limitMs;
-    await settle();
-    for (;;) {
-      if (done()) return true;
-      const t = this.popDue(end);
-      if (!t) {
-        if (this.heap.length === 0 || this.pending() === 0) return done();
-        this.clock = end;
-        return done();
-      }
-      this.clock = t.at;
-      t.fn();
-      await settle();
-    }
-  }
+  /** Runs timers in order, letting promise callbacks run after each, until `done()` holds or `limitMs` passes. */
+  runUntil(done: () => boolean, limitMs = 600_000): Promise<boolean> { return this.clock.runUntil(done, limitMs); }
 
   /** Runs everything due within the next `ms` and leaves the clock there. */
-  async advance(ms: number): Promise<void> {
-    const end = this.clock + ms;
-    await settle();
-    for (;;) {
-      const t = this.popDue(end);
-      if (!t) break;
-      this.clock = t.at;
-      t.fn();
-      await settle();
-    }
-    this.clock = end;
-    await settle();
-  }
+  advance(ms: number): Promise<void> { return this.clock.advance(ms); }
 
   /** Waits (in virtual time) for a promise; throws if it is still pending after limitMs. */
-  async await<T>(promise: Promise<T>, limitMs = 600_000): Promise<T> {
-    let settled = false;
-    let value: T | undefined;
-    let error: unknown;
-    let failed = false;
-    const watch = async (): Promise<void> => {
-      try { value = await promise; } catch (e) { failed = true; error = e; }
-      settled = true;
-    };
-    void watch();
-    const ok = await this.runUntil(() => settled, limitMs);
-    if (!ok) throw new Error('still pending after ' + limitMs + ' virtual ms');
-    if (failed) throw error;
-    return value as T;
-  }
-
-  private popDue(end: number): Timer | null {
-    for (;;) {
-      const top = this.heap[0];
-      if (!top || top.at > end) return null;
-      this.pop();
-      if (!top.cancelled) return top;
-    }
-  }
-
-  private less(a: Timer, b: Timer): boolean {
-    return a.at < b.at || (a.at === b.at && a.order < b.order);
-  }
-
-  private push(t: Timer): void {
-    const h = this.heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(h[i], h[parent])) break;
-      const tmp = h[i]; h[i] = h[parent]; h[parent] = tmp;
-      i = parent;
-    }
-  }
-
-  private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l], h[m])) m = l;
-      if (r < h.length && this.less(h[r], h[m])) m = r;
-      if (m === i) break;
-      const tmp = h[i]; h[i] = h[m]; h[m] = tmp;
-      i = m;
-    }
-  }
+  await<T>(promise: Promise<T>, limitMs = 600_000): Promise<T> { return this.clock.until(promise, limitMs); }
 }
 
 /** What happens to segments on the wire. */
@@ -269,17 +159,13 @@ export class TestNetwork {
     }
     if (this.tap && !this.tap({ time: now, src: src, dst: dst, bytes: bytes }, segment)) return;
     const c = this.conditions;
-    if (c.loss > 0 && this.rng.next() < c.loss) return;
-    this.deliver(src, dst, bytes);
-    if (c.duplicate > 0 && this.rng.next() < c.duplicate) this.deliver(src, dst, bytes);
+    const fate = packetFate(() => this.rng.next(), c, { delayMs: c.latencyMs, reorderWindowMs: c.reorderMs });
+    for (const delay of fate.delays) this.deliver(src, dst, bytes, delay);
   }
 
-  private deliver(src: number, dst: number, bytes: Uint8Array): void {
+  private deliver(src: number, dst: number, bytes: Uint8Array, delay: number): void {
     const host = this.hosts.get(dst);
     if (!host) return; // nobody there: a black hole
-    const c = this.conditions;
-    let delay = c.latencyMs;
-    if (c.reorder > 0 && this.rng.next() < c.reorder) delay += this.rng.next() * c.reorderMs;
     this.scheduler.after(delay, () => {
       this.delivered++;
       host.tcp.input(src, dst, bytes);

@@ -1,4 +1,4 @@
-/* Discovers boards: every board/<name>/board.ts is one. */
+/* Discovers boards: every board/<name>/board.ts is one; its assets sit beside it. */
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,15 +6,19 @@ import type { BoardSpec } from '../board/spec';
 import { REPO } from './paths';
 import { UserError } from './errors';
 
+const BOARDS = join(REPO, 'board');
+
+/** A file in the board's folder (an asset its boot names). */
+export const boardFile = (board: BoardSpec, file: string): string => join(BOARDS, board.name, file);
+
 export async function loadBoards(): Promise<BoardSpec[]> {
-  const dir = join(REPO, 'board');
-  const names = readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'board.ts')))
+  const names = readdirSync(BOARDS, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(BOARDS, d.name, 'board.ts')))
     .map((d) => d.name)
     .sort();
   const boards: BoardSpec[] = [];
   for (const name of names) {
-    const mod = (await import(pathToFileURL(join(dir, name, 'board.ts')).href)) as { default: BoardSpec };
+    const mod = (await import(pathToFileURL(join(BOARDS, name, 'board.ts')).href)) as { default: BoardSpec };
     if (mod.default.name !== name) throw new Error(`board/${name}/board.ts names itself '${mod.default.name}'`);
     boards.push(mod.default);
   }

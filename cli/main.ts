@@ -4,69 +4,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findBoard, loadBoards } from './boards';
 import { build, type Manifest } from './build/index';
-import { wantsDataDisk } from './build/appinfo';
-import { bootXenArm, bootXenArmFull } from './boot/xen-arm';
+import { bootOnBoard, type BootOptions } from './boot/recipes';
 import { diskCreate, diskFsck, diskGet, diskLs, diskMkdir, diskPut, diskRepair, diskRm } from './disk/index';
-import { bootXenX86, bootXenX86Full } from './boot/xen-x86';
 import { UserError } from './errors';
 import { runOnNode } from './node-board/run';
-import { runForeground } from './child';
 import { newApp, TEMPLATES } from './new';
 import { display } from './paths';
 
-export interface BootOptions {
-  memory?: string;
-  timeout?: string;
-  verbose?: boolean;
-  /** Boot the full topology: a Linux dom0 that starts the guest with xl. */
-  full?: boolean;
-  /** Extra kernel arguments for the full topology's Linux dom0. */
-  dom0Args?: string;
-  /** A shell script file the full topology's dom0 runs once the guest started. */
-  dom0Script?: string;
-}
-
-function positiveNumber(value: string | undefined, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${what} must be a positive number, not '${value}'`);
-  return n;
-}
-
-/**
- * The image's data volume is the app's disk unless the arguments name one
- * (--disk PATH, or --<device> PATH): on the unix board the file itself, in
- * a full boot the disk dom0 exports to the guest.
- */
-function withDataVolume(dir: string, m: Manifest, args: string[]): string[] {
-  return m.data && wantsDataDisk(m.devices ?? {}, args) ? [...args, '--disk', join(dir, m.data.image)] : args;
-}
-
-/** Runs a built image (unix: a process; virtual boards: QEMU + Xen); resolves to its exit code. */
+/** Runs a built image the way its board boots (see cli/boot/recipes.ts); resolves to its exit code. */
 export async function bootImage(dir: string, args: string[], opts: BootOptions = {}): Promise<number> {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new UserError(`${display(dir)} is not an image folder (no manifest.json); build one with 'nymote build'`);
-  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-  if (m.board === 'unix' || opts.full) args = withDataVolume(dir, m, args);
-  if (m.board !== 'unix') {
-    const board = await findBoard(m.board);
-    const xenOpts = {
-      memoryMiB: positiveNumber(opts.memory, m.memoryMiB, '--memory'),
-      timeoutS: positiveNumber(opts.timeout, 300, '--timeout'),
-      verbose: opts.verbose,
-      dom0Args: opts.dom0Args,
-      deviceKinds: Object.values(m.devices ?? {}),
-      dom0Script: opts.dom0Script !== undefined ? readFileSync(opts.dom0Script, 'utf8') : undefined,
-    };
-    if (opts.dom0Args !== undefined && !opts.full) throw new UserError('--dom0-args needs --full (only the full topology has a Linux dom0)');
-    if (board.arch === 'x86_64' && !board.emulate) {
-      // A domU for any Xen host boots here as it would there: beside a Linux dom0, in the emulated PC.
-      return bootXenX86Full(dir, m.image, await findBoard('qemu-x86-xen'), args, xenOpts);
-    }
-    if (board.arch === 'x86_64') return (opts.full ? bootXenX86Full : bootXenX86)(dir, m.image, board, args, xenOpts);
-    return (opts.full ? bootXenArmFull : bootXenArm)(dir, m.image, board, args, xenOpts);
-  }
-  return runForeground(join(dir, m.image), args);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  return bootOnBoard({ dir, manifest, board: await findBoard(manifest.board), args, opts });
 }
 
 export async function main(argv: string[]): Promise<number> {

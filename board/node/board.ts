@@ -9,4 +9,5 @@ export default defineBoard<typeof drivers>({
   memoryMiB: 0,
   devices: ['console', 'block', 'files', 'network'],
   image: { format: 'none' },
+  boot: { kind: 'none' },
 });

@@ -9,4 +9,5 @@ export default defineBoard<typeof drivers>({
   memoryMiB: 64,
   devices: ['console', 'block', 'files', 'netif', 'network'],
   image: { format: 'executable' },
+  boot: { kind: 'process' },
 });

@@ -9,4 +9,6 @@ export default defineBoard<typeof drivers>({
   memoryMiB: 16,
   devices: ['console', 'block', 'netif', 'network'],
   image: { format: 'pv-elf' },
+  // Here: as it would boot on a Xen host, beside a Linux dom0, in the emulated PC.
+  boot: { kind: 'xen-domu', host: 'qemu-x86-xen' },
 });

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BoardSpec } from '../../board/spec';
+import type { BoardSpec, Emulation } from '../../board/spec';
 import { UserError } from '../errors';
 
 /** Exit code of `nymote boot` when the machine, not the app, failed. */
@@ -39,6 +39,21 @@ export interface XenBootOptions {
   dom0Script?: string;
 }
 
+/** A board whose machine QEMU emulates (its `emulate` is there). */
+export type EmulatedBoard = BoardSpec & { emulate: Emulation };
+
+export const isEmulated = (board: BoardSpec): board is EmulatedBoard => board.emulate !== undefined;
+
+/** One Xen boot: the image, the emulated board that runs it, the app's arguments, the options. */
+export interface XenBoot {
+  /** The image folder; `image` is the guest's file in it. */
+  dir: string;
+  image: string;
+  board: EmulatedBoard;
+  args: string[];
+  opts: XenBootOptions;
+}
+
 /** App arguments as the kernel's boot-argument splitter reads them back. */
 export function bootArgsLine(args: string[], seedHex: string): string {
   const words = args.map((a) => {
@@ -55,9 +70,9 @@ export function run(cmd: string, args: string[], what: string): string {
   return r.stdout;
 }
 
-export /** The emulated machine; `machineOptions` are appended to its -machine value. */
-function machineArgs(board: BoardSpec, machineOptions = ''): string[] {
-  const e = board.emulate!;
+/** The emulated machine; `machineOptions` are appended to its -machine value. */
+export function machineArgs(board: EmulatedBoard, machineOptions = ''): string[] {
+  const e = board.emulate;
   return ['-machine', e.machine + machineOptions, '-cpu', e.cpu, '-m', String(e.hostMemoryMiB), '-smp', '1',
     '-no-reboot', '-display', 'none', '-monitor', 'none'];
 }

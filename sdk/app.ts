@@ -8,6 +8,8 @@ export interface AppContext {
   readonly board: string;
   /** The platform under it: "unix", "xen-arm32", "xen-x86_64" or "node". */
   readonly platform: string;
+  /** The engine running the app: "Duktape 2.7.0" in an image, "Node 20.x" on the node board. */
+  readonly engine: string;
 }
 
 export interface AppSpec<N extends Record<string, DeviceNeed>> {

@@ -16,7 +16,7 @@ export function start<N extends Record<string, DeviceNeed>>(app: AppSpec<N>, boa
     let result: unknown;
     try {
       const devices = await bindDevices(app.name, app.needs || {}, board, { kernel: __kernel, onEvent: onKernelEvent }, parseBootArgs(all));
-      result = await app.main(devices as never, { args: all, board: board.name, platform: __kernel.platform });
+      result = await app.main(devices as never, { args: all, board: board.name, platform: __kernel.platform, engine: 'Duktape ' + __kernel.engine.duktape });
     } catch (e) {
       crash(e);
     }

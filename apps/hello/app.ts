@@ -11,8 +11,8 @@ function sleep(ms: number): Promise<void> {
 export default defineApp({
   name: 'hello',
   needs: { console: 'console' },
-  async main({ console: out }, { args, board, platform }) {
-    await out.write(`hello from nymote on the ${board} board (${platform})\n`);
+  async main({ console: out }, { args, board, platform, engine }) {
+    await out.write(`hello from nymote on the ${board} board (${platform}, ${engine})\n`);
 
     const arrivals = new Map<string, number>();
     const started = Date.now();

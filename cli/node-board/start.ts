@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   if (!app || typeof app.main !== 'function') throw new Error(entry + ': the default export is not a defineApp({ name, needs, main }) app');
   const needs = app.needs || {};
   const devices = await bindDevices(app.name, needs, { name: board.name, drivers: { ...drivers } }, { kernel, onEvent: onKernelEvent }, parseBootArgs(args));
-  const result = await app.main(devices as never, { args, board: board.name, platform: kernel.platform });
+  const result = await app.main(devices as never, { args, board: board.name, platform: kernel.platform, engine: 'Node ' + process.versions.node });
   if (typeof result === 'number') process.exit(result);
 }
 

@@ -106,7 +106,7 @@ describe('the package installed from its tarball into an empty project', () => {
 
     const ran = await run('npx', ['nymote', 'run', 'greeter', '-b', 'unix', '--', '--exit', '3'], project);
     console.log(`package: nymote run greeter (kernel make + build + run) ${ran.seconds.toFixed(1)} s`);
-    expect(ran.stdout, ran.stderr).toContain('hello from nymote on the unix board (unix)');
+    expect(ran.stdout, ran.stderr).toContain('hello from nymote on the unix board (unix, Duktape 2.7.0)');
     expect(ran.stdout).toContain('timers fired in order: timer-100 timer-200 timer-300');
     expect(ran.stdout).toContain('exiting with 3');
     expect(ran.code, ran.stderr).toBe(3);

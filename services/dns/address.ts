@@ -34,7 +34,7 @@ export function formatIpv6Bytes(b: Uint8Array): string {
     if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
     i = j;
   }
-  const hex = function (from: number, to: number): string {
+  const hex = (from: number, to: number): string => {
     const parts: string[] = [];
     for (let i = from; i < to; i++) parts.push(groups[i].toString(16));
     return parts.join(':');
@@ -44,7 +44,7 @@ export function formatIpv6Bytes(b: Uint8Array): string {
 }
 
 export function parseIpv6Bytes(text: string): Uint8Array {
-  const bad = function (): DnsSyntaxError { return new DnsSyntaxError('not an IPv6 address: ' + text); };
+  const bad = (): DnsSyntaxError => new DnsSyntaxError('not an IPv6 address: ' + text);
   let head = text;
   let tail = '';
   const gap = text.indexOf('::');
@@ -53,7 +53,7 @@ export function parseIpv6Bytes(text: string): Uint8Array {
     tail = text.slice(gap + 2);
     if (tail.indexOf('::') >= 0) throw bad();
   }
-  const words = function (part: string): number[] {
+  const words = (part: string): number[] => {
     if (part === '') return [];
     const pieces = part.split(':');
     const out: number[] = [];

@@ -82,7 +82,7 @@ export function formatRrsigTime(seconds: number): string {
  */
 export function parseRrsigTime(text: string): number {
   if (/^[0-9]{14}$/.test(text)) {
-    const n = function (from: number, to: number): number { return parseInt(text.slice(from, to), 10); };
+    const n = (from: number, to: number): number => parseInt(text.slice(from, to), 10);
     const year = n(0, 4), month = n(4, 6), day = n(6, 8), hour = n(8, 10), minute = n(10, 12), second = n(12, 14);
     const d = new Date(0);
     d.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999

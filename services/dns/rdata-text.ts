@@ -169,7 +169,7 @@ export function parseRdata(type: number, klass: number, tokens: RdataToken[], or
         if (n === null) throw new DnsSyntaxError('NSEC rdata: unknown type "' + t + '"');
         if (types.indexOf(n) < 0) types.push(n);
       }
-      types.sort(function (a, b) { return a - b; });
+      types.sort((a, b) => a - b);
       rdata = { kind: 'NSEC', nextName: nextName, types: types };
       break;
     }

@@ -233,7 +233,7 @@ export function writeRdata(w: WireWriter, rr: ResourceRecord, compress: boolean)
 }
 
 function writeTypeBitmap(w: WireWriter, types: number[]): void {
-  const sorted = types.slice().sort(function (a, b) { return a - b; });
+  const sorted = types.slice().sort((a, b) => a - b);
   let i = 0;
   while (i < sorted.length) {
     const window = sorted[i] >>> 8;

@@ -6,7 +6,7 @@
  * reply to an earlier attempt is still taken. TCP frames the query with its
  * 2-byte length (RFC 1035 §4.2.2) and reads frames until the matching one.
  */
-import { type Endpoint, type TcpApi, type UdpApi } from '../../net/types';
+import { type Endpoint, type Flow, type TcpApi, type UdpApi } from '../../net/types';
 import { type Counters, count } from '../../lib/counters';
 import { type RandomSource } from '../../lib/random';
 import { type Scheduler } from '../../lib/scheduler';
@@ -37,7 +37,7 @@ export function sendUdpQuery(
   for (let i = 0; i < PORT_TRIES && unbind === null; i++) {
     port = LOWEST_PORT + random16(random) % (65536 - LOWEST_PORT);
     try {
-      unbind = udp.bind(port, function (data, from) {
+      unbind = udp.bind(port, (data, from) => {
         if (!open) return;
         const v = matchReply(data, from, expected);
         if (v.kind === 'drop') { count(counters, 'resolver.drop.' + v.reason); return; }
@@ -66,27 +66,29 @@ export function tcpQuery(
   const id = random16(random);
   const expected = { id: id, question: question, server: null };
   count(counters, 'resolver.tcp-queries');
-  return new Promise<Verdict>(function (resolve, reject) {
+  return new Promise<Verdict>((resolve, reject) => {
     let done = false;
-    let flow: { abort(): void; close(): Promise<void> } | null = null;
-    const finish = function (error: Error | null, verdict?: Verdict): void {
+    let flow: Flow | null = null;
+    const finish = (error: Error | null, verdict?: Verdict): void => {
       if (done) return;
       done = true;
       timer.cancel();
       if (flow) {
-        const f = flow;
-        if (error) f.abort();
-        else f.close().then(undefined, function () { f.abort(); });
+        if (error) flow.abort();
+        else void closeOrAbort(flow);
       }
       if (error) reject(error); else resolve(verdict as Verdict);
     };
-    const timer = scheduler.after(timeoutMs, function () { count(counters, 'resolver.tcp-timeouts'); finish(new Error('TCP query timed out')); });
-    tcp.connect(server.address, server.port).then(function (f) {
-      flow = f;
-      if (done) { f.abort(); return; }
-      const frames = new FrameReader();
-      const readOn = function (): Promise<void> {
-        return f.read().then(function (chunk) {
+    const timer = scheduler.after(timeoutMs, () => { count(counters, 'resolver.tcp-timeouts'); finish(new Error('TCP query timed out')); });
+    const converse = async (): Promise<void> => {
+      try {
+        const f = await tcp.connect(server.address, server.port);
+        flow = f;
+        if (done) { f.abort(); return; }
+        const frames = new FrameReader();
+        await f.write(frame(buildQuery(id, question, 0)));
+        for (;;) {
+          const chunk = await f.read();
           if (done) return;
           if (chunk === null) { finish(new Error('TCP connection closed before the reply')); return; }
           const messages = frames.push(chunk);
@@ -96,10 +98,20 @@ export function tcpQuery(
             finish(null, v);
             return;
           }
-          return readOn();
-        });
-      };
-      return f.write(frame(buildQuery(id, question, 0))).then(readOn);
-    }).then(undefined, function (e) { finish(e instanceof Error ? e : new Error(String(e))); });
+        }
+      } catch (e) {
+        finish(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    void converse();
   });
+}
+
+/** Closes a flow, or resets it when the close fails. */
+async function closeOrAbort(flow: Flow): Promise<void> {
+  try {
+    await flow.close();
+  } catch (e) {
+    flow.abort();
+  }
 }

@@ -99,7 +99,7 @@ export function createResolver(options: ResolverOptions): Resolver {
   /** Asks the servers until one gives an answer, a negative answer or a chain to follow. */
   function exchange(question: Question): Promise<Outcome> {
     const domain = formatName(question.name);
-    return new Promise<Outcome>(function (resolve, reject) {
+    return new Promise<Outcome>((resolve, reject) => {
       const open: UdpAttempt[] = [];
       const failed: boolean[] = [];
       // Servers that answered FORMERR to EDNS: asked without it from then on (RFC 6891 §7).
@@ -112,21 +112,21 @@ export function createResolver(options: ResolverOptions): Resolver {
       let tcpBusy = false;
       let lastError: { code: ResolveErrorCode; detail: string } | null = null;
 
-      const stopTimer = function (): void { if (timer) { timer.cancel(); timer = null; } };
-      const finish = function (outcome: Outcome | null, error?: ResolveError): void {
+      const stopTimer = (): void => { if (timer) { timer.cancel(); timer = null; } };
+      const finish = (outcome: Outcome | null, error?: ResolveError): void => {
         if (done) return;
         done = true;
         stopTimer();
         for (let i = 0; i < open.length; i++) open[i].close();
         if (outcome) resolve(outcome); else reject(error);
       };
-      const fail = function (server: number, code: ResolveErrorCode, detail: string): void {
+      const fail = (server: number, code: ResolveErrorCode, detail: string): void => {
         failed[server] = true;
         lastError = { code: code, detail: formatIpv4(servers[server].address) + ': ' + detail };
         stopTimer();
         next();
       };
-      const next = function (): void {
+      const next = (): void => {
         if (done || tcpBusy) return;
         while (step < total && failed[step % servers.length]) step++;
         if (step >= total) {
@@ -139,7 +139,7 @@ export function createResolver(options: ResolverOptions): Resolver {
         step++;
         let attempt: UdpAttempt;
         try {
-          attempt = sendUdpQuery(options.udp, random, servers[server], question, withoutEdns[server] ? 0 : payload, counters, function (v) { onUdp(server, v); });
+          attempt = sendUdpQuery(options.udp, random, servers[server], question, withoutEdns[server] ? 0 : payload, counters, (v) => { onUdp(server, v); });
         } catch (e) {
           finish(null, new ResolveError('SERVFAIL', domain, question.type, (e as Error).message));
           return;
@@ -147,18 +147,18 @@ export function createResolver(options: ResolverOptions): Resolver {
         open.push(attempt);
         // A transport that answered within send() (none should) has ended the query already.
         if (done) { attempt.close(); return; }
-        timer = scheduler.after(timeoutMs * Math.pow(2, round), function () {
+        timer = scheduler.after(timeoutMs * Math.pow(2, round), () => {
           timer = null;
           count(counters, 'resolver.timeouts');
           next();
         });
       };
-      const onUdp = function (server: number, v: Verdict): void {
+      const onUdp = (server: number, v: Verdict): void => {
         if (done) return;
         if (v.kind === 'malformed') { count(counters, 'resolver.malformed'); fail(server, 'FORMERR', 'malformed reply'); return; }
         if (v.kind === 'reply') handle(server, interpretReply(v.message, question, false));
       };
-      const handle = function (server: number, outcome: Outcome): void {
+      const handle = (server: number, outcome: Outcome): void => {
         if (outcome.kind === 'server-error') {
           if (outcome.code === 'FORMERR' && payload > 0 && !withoutEdns[server]) {
             count(counters, 'resolver.edns-refused');
@@ -177,12 +177,13 @@ export function createResolver(options: ResolverOptions): Resolver {
         tcpBusy = true;
         stopTimer();
         count(counters, 'resolver.truncated');
-        tcpQuery(options.tcp, scheduler, random, servers[server], question, tcpTimeoutMs, counters).then(function (v) {
-          tcpBusy = false;
-          if (done) return;
-          if (v.kind === 'malformed') { count(counters, 'resolver.malformed'); fail(server, 'FORMERR', 'malformed reply over TCP'); return; }
-          if (v.kind === 'reply') handle(server, interpretReply(v.message, question, true));
-        }, function (e) {
+        void overTcp(server);
+      };
+      const overTcp = async (server: number): Promise<void> => {
+        let v: Verdict;
+        try {
+          v = await tcpQuery(options.tcp, scheduler, random, servers[server], question, tcpTimeoutMs, counters);
+        } catch (e) {
           tcpBusy = false;
           if (done) return;
           count(counters, 'resolver.tcp-failures');
@@ -190,7 +191,12 @@ export function createResolver(options: ResolverOptions): Resolver {
           // stays in the rotation, and its next truncated reply tries again.
           lastError = { code: 'TIMEOUT', detail: formatIpv4(servers[server].address) + ': TCP fallback failed: ' + (e as Error).message };
           next();
-        });
+          return;
+        }
+        tcpBusy = false;
+        if (done) return;
+        if (v.kind === 'malformed') { count(counters, 'resolver.malformed'); fail(server, 'FORMERR', 'malformed reply over TCP'); return; }
+        if (v.kind === 'reply') handle(server, interpretReply(v.message, question, true));
       };
 
       if (servers.length === 0) { finish(null, new ResolveError('SERVFAIL', domain, question.type, 'no servers configured')); return; }
@@ -199,31 +205,45 @@ export function createResolver(options: ResolverOptions): Resolver {
   }
 
   /** Turns what the servers said into a resolution (asking again for a chain's target), caching on the way. */
-  function settle(question: Question, outcome: Outcome, visited: string[]): Promise<Resolution> {
+  async function settle(question: Question, outcome: Outcome, visited: string[]): Promise<Resolution> {
     const domain = formatName(question.name);
     if (outcome.kind === 'answer') {
       cache.put(question.name, question.type, { kind: 'answer', name: outcome.name, records: outcome.records, cnames: outcome.cnames }, scheduler.now());
-      return Promise.resolve({ name: outcome.name, records: outcome.records, cnames: outcome.cnames, fromCache: false });
+      return { name: outcome.name, records: outcome.records, cnames: outcome.cnames, fromCache: false };
     }
     if (outcome.kind === 'negative') {
       if (outcome.soa) cache.put(question.name, question.type, { kind: 'negative', code: outcome.code, soa: outcome.soa }, scheduler.now());
-      return Promise.reject(new ResolveError(outcome.code, domain, question.type, undefined, outcome.soa));
+      throw new ResolveError(outcome.code, domain, question.type, undefined, outcome.soa);
     }
     if (outcome.kind === 'follow') {
       const target = questionFor(outcome.target, question.type);
       const seen = visited.concat([cacheKey(question.name, question.type)]);
       if (seen.length + outcome.cnames.length > MAX_CNAME_CHAIN || seen.indexOf(cacheKey(target.name, target.type)) >= 0) {
-        return Promise.reject(new ResolveError('SERVFAIL', domain, question.type, 'CNAME loop or chain too long across servers'));
+        throw new ResolveError('SERVFAIL', domain, question.type, 'CNAME loop or chain too long across servers');
       }
       count(counters, 'resolver.cname-followed');
-      return lookup(target, seen).then(function (rest) {
-        const whole = { name: rest.name, records: rest.records, cnames: outcome.cnames.concat(rest.cnames), fromCache: false };
-        cache.put(question.name, question.type, { kind: 'answer', name: whole.name, records: whole.records, cnames: whole.cnames }, scheduler.now());
-        return whole;
-      });
+      const rest = await lookup(target, seen);
+      const whole = { name: rest.name, records: rest.records, cnames: outcome.cnames.concat(rest.cnames), fromCache: false };
+      cache.put(question.name, question.type, { kind: 'answer', name: whole.name, records: whole.records, cnames: whole.cnames }, scheduler.now());
+      return whole;
     }
     // exchange() never settles with these.
-    return Promise.reject(new ResolveError('SERVFAIL', domain, question.type, 'unexpected ' + outcome.kind));
+    throw new ResolveError('SERVFAIL', domain, question.type, 'unexpected ' + outcome.kind);
+  }
+
+  /** Asks the servers, then turns what they said into a resolution. */
+  async function ask(question: Question, visited: string[]): Promise<Resolution> {
+    return settle(question, await exchange(question), visited);
+  }
+
+  /** Drops a shared lookup from inFlight once it has settled. */
+  async function forgetWhenSettled(key: string, started: Promise<Resolution>): Promise<void> {
+    try {
+      await started;
+    } catch (e) {
+      // Its callers hear of it.
+    }
+    if (inFlight.get(key) === started) inFlight.delete(key);
   }
 
   function fromCache(question: Question, hit: CachedResult): Promise<Resolution> {
@@ -244,68 +264,56 @@ export function createResolver(options: ResolverOptions): Resolver {
     const pending = visited.length === 0 ? inFlight.get(key) : undefined;
     if (pending) { count(counters, 'resolver.shared'); return pending; }
     count(counters, 'resolver.cache-misses');
-    const started = exchange(question).then(function (outcome) { return settle(question, outcome, visited); });
+    const started = ask(question, visited);
     if (visited.length > 0) return started;
     inFlight.set(key, started);
-    const forget = function (): void { if (inFlight.get(key) === started) inFlight.delete(key); };
-    started.then(forget, forget);
+    void forgetWhenSettled(key, started);
     return started;
   }
 
-  function query(name: string, type: number): Promise<Answer> {
-    let question: Question;
-    try {
-      question = questionFor(parseName(name), type);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return lookup(question, []).then(function (r) {
-      // Each caller gets its own arrays: lookups in flight are shared.
-      return { name: formatName(r.name), records: r.records.slice(), cnames: r.cnames.slice(), fromCache: r.fromCache };
-    });
+  async function query(name: string, type: number): Promise<Answer> {
+    const r = await lookup(questionFor(parseName(name), type), []);
+    // Each caller gets its own arrays: lookups in flight are shared.
+    return { name: formatName(r.name), records: r.records.slice(), cnames: r.cnames.slice(), fromCache: r.fromCache };
   }
 
-  function resolve(name: string, type: number): Promise<ResourceRecord[]> {
-    return query(name, type).then(function (a) { return a.records; });
+  async function resolve(name: string, type: number): Promise<ResourceRecord[]> {
+    return (await query(name, type)).records;
   }
 
   return {
     query: query,
     resolve: resolve,
-    resolve4: function (name) {
-      return resolve(name, RRTYPE.A).then(function (rs) {
-        const out: string[] = [];
-        for (let i = 0; i < rs.length; i++) { const d = rs[i].rdata; if (d.kind === 'A') out.push(formatIpv4Bytes(d.address)); }
-        return out;
-      });
+    resolve4: async (name) => {
+      const rs = await resolve(name, RRTYPE.A);
+      const out: string[] = [];
+      for (let i = 0; i < rs.length; i++) { const d = rs[i].rdata; if (d.kind === 'A') out.push(formatIpv4Bytes(d.address)); }
+      return out;
     },
-    resolve6: function (name) {
-      return resolve(name, RRTYPE.AAAA).then(function (rs) {
-        const out: string[] = [];
-        for (let i = 0; i < rs.length; i++) { const d = rs[i].rdata; if (d.kind === 'AAAA') out.push(formatIpv6Bytes(d.address)); }
-        return out;
-      });
+    resolve6: async (name) => {
+      const rs = await resolve(name, RRTYPE.AAAA);
+      const out: string[] = [];
+      for (let i = 0; i < rs.length; i++) { const d = rs[i].rdata; if (d.kind === 'AAAA') out.push(formatIpv6Bytes(d.address)); }
+      return out;
     },
-    resolveMx: function (name) {
-      return resolve(name, RRTYPE.MX).then(function (rs) {
-        const out: MxAnswer[] = [];
-        for (let i = 0; i < rs.length; i++) { const d = rs[i].rdata; if (d.kind === 'MX') out.push({ preference: d.preference, exchange: formatName(d.exchange) }); }
-        out.sort(function (a, b) { return a.preference - b.preference; });
-        return out;
-      });
+    resolveMx: async (name) => {
+      const rs = await resolve(name, RRTYPE.MX);
+      const out: MxAnswer[] = [];
+      for (let i = 0; i < rs.length; i++) { const d = rs[i].rdata; if (d.kind === 'MX') out.push({ preference: d.preference, exchange: formatName(d.exchange) }); }
+      out.sort((a, b) => a.preference - b.preference);
+      return out;
     },
-    resolveTxt: function (name) {
-      return resolve(name, RRTYPE.TXT).then(function (rs) {
-        const out: string[][] = [];
-        for (let i = 0; i < rs.length; i++) {
-          const d = rs[i].rdata;
-          if (d.kind !== 'TXT') continue;
-          const strings: string[] = [];
-          for (let j = 0; j < d.strings.length; j++) strings.push(textOf(d.strings[j]));
-          out.push(strings);
-        }
-        return out;
-      });
+    resolveTxt: async (name) => {
+      const rs = await resolve(name, RRTYPE.TXT);
+      const out: string[][] = [];
+      for (let i = 0; i < rs.length; i++) {
+        const d = rs[i].rdata;
+        if (d.kind !== 'TXT') continue;
+        const strings: string[] = [];
+        for (let j = 0; j < d.strings.length; j++) strings.push(textOf(d.strings[j]));
+        out.push(strings);
+      }
+      return out;
     },
     cache: cache,
     counters: counters,

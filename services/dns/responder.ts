@@ -61,7 +61,7 @@ export function createResponder(authority: Authority, options?: ResponderOptions
   const udpSize = options && options.udpSize !== undefined ? options.udpSize : 1232;
   const cache = createAnswerCache(options && options.cacheSize !== undefined ? options.cacheSize : 4096);
   const counters: { [name: string]: number } = {};
-  const count = function (name: string): void { counters[name] = (counters[name] || 0) + 1; };
+  const count = (name: string): void => { counters[name] = (counters[name] || 0) + 1; };
 
   function answer(query: Uint8Array, context: QueryContext): Uint8Array[] {
     if (query.length < HEADER) { count('dns.short'); return []; }

@@ -16,6 +16,15 @@ import { systemScheduler, type Scheduler, type TimerHandle } from '../../lib/sch
 import { type Responder } from './responder';
 import { FrameReader, frame } from './tcp-frames';
 
+/** Closes a flow, or resets it when the close fails. */
+async function closeOrAbort(flow: Flow): Promise<void> {
+  try {
+    await flow.close();
+  } catch (e) {
+    flow.abort();
+  }
+}
+
 export interface DnsServerOptions {
   port: number;
   /** Peers allowed to transfer zones (--axfr-allow A.B.C.D). */
@@ -39,58 +48,58 @@ export function serveDns(net: { udp: UdpApi; tcp: TcpApi }, responder: Responder
   const maxConnections = options.maxConnections || 64;
   const allow = options.axfrAllow || [];
   const counters = responder.counters;
-  const count = function (name: string): void { counters[name] = (counters[name] || 0) + 1; };
+  const count = (name: string): void => { counters[name] = (counters[name] || 0) + 1; };
   let open = 0;
 
-  const unbind = net.udp.bind(options.port, function (data, from, to) {
+  const unbind = net.udp.bind(options.port, (data, from, to) => {
     count('dns.udp-queries');
     const out = responder.answer(data, { tcp: false });
     if (out.length > 0) net.udp.send(from, out[0], to.port);
   });
 
-  const unlisten = net.tcp.listen(options.port, function (flow) {
+  const unlisten = net.tcp.listen(options.port, (flow) => {
     if (open >= maxConnections) { count('dns.tcp-rejected'); flow.abort(); return; }
     open++;
     count('dns.tcp-connections');
-    serveFlow(flow).then(function () { open--; }, function () { open--; count('dns.tcp-errors'); });
+    void serveFlow(flow);
   });
 
-  function serveFlow(flow: Flow): Promise<void> {
+  /** Answers the queries on one TCP connection until it ends, goes idle or fails (then it is reset). */
+  async function serveFlow(flow: Flow): Promise<void> {
     const frames = new FrameReader();
     const axfrAllowed = allow.indexOf(flow.remote.address) >= 0;
     let timer: TimerHandle | null = null;
     let idle = false;
-    const arm = function (): void {
-      if (timer) timer.cancel();
-      timer = scheduler.after(idleMs, function () { idle = true; count('dns.tcp-idle-closed'); flow.close().then(undefined, function () { flow.abort(); }); });
+    const disarm = (): void => { if (timer) timer.cancel(); };
+    const arm = (): void => {
+      disarm();
+      timer = scheduler.after(idleMs, () => { idle = true; count('dns.tcp-idle-closed'); void closeOrAbort(flow); });
     };
     arm();
-    const step = function (): Promise<void> {
-      return flow.read().then(function (chunk) {
-        if (chunk === null || idle) return finish();
+    try {
+      for (;;) {
+        const chunk = await flow.read();
+        if (chunk === null || idle) break;
         arm();
+        // Every query of the chunk is answered now; the answers then go out in order.
         const queries = frames.push(chunk);
-        let writes: Promise<void> = Promise.resolve();
+        const out: Uint8Array[] = [];
         for (let i = 0; i < queries.length; i++) {
           count('dns.tcp-queries');
           const answers = responder.answer(queries[i], { tcp: true, axfrAllowed: axfrAllowed });
-          for (let j = 0; j < answers.length; j++) {
-            const bytes = frame(answers[j]);
-            writes = writes.then(function () { return flow.write(bytes); });
-          }
+          for (let j = 0; j < answers.length; j++) out.push(frame(answers[j]));
         }
-        return writes.then(step);
-      });
-    };
-    const finish = function (): Promise<void> {
-      if (timer) timer.cancel();
-      return idle ? Promise.resolve() : flow.close();
-    };
-    return step().then(undefined, function (e) {
-      if (timer) timer.cancel();
+        for (let i = 0; i < out.length; i++) await flow.write(out[i]);
+      }
+      disarm();
+      if (!idle) await flow.close();
+    } catch (e) {
+      disarm();
       flow.abort();
-      throw e;
-    });
+      count('dns.tcp-errors');
+    } finally {
+      open--;
+    }
   }
 
   return {

@@ -22,7 +22,7 @@ interface CheckedZone {
 }
 
 export function checkZone(zone: CheckedZone, file: string): void {
-  const fail = function (i: number, reason: string): never {
+  const fail = (i: number, reason: string): never => {
     const at = zone.sources[i];
     throw new ZoneError(at ? at.file : file, at ? at.line : 1, reason);
   };

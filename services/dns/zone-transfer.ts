@@ -20,7 +20,7 @@ export function zoneTransfer(zone: ZoneIndex, id: number, question: Question, ed
   const out: Uint8Array[] = [];
   let batch: ResourceRecord[] = [];
   let bytes = 0;
-  const flush = function (): void {
+  const flush = (): void => {
     out.push(encodeMessage(transferMessage(id, out.length === 0 ? [question] : [], batch, edns)));
     batch = [];
     bytes = 0;

@@ -89,7 +89,7 @@ function parseFile(state: State, text: string, file: string, startOrigin: DnsNam
   let origin = startOrigin;
   for (let entry = lexer.next(); entry; entry = lexer.next()) {
     const e = entry;
-    const fail = function (reason: string): never { throw new ZoneError(file, e.line, reason); };
+    const fail = (reason: string): never => { throw new ZoneError(file, e.line, reason); };
     try {
       const first = e.tokens[0];
       if (!e.blankOwner && !first.quoted && first.text.charAt(0) === '$') {
@@ -109,8 +109,8 @@ function parseFile(state: State, text: string, file: string, startOrigin: DnsNam
 function directive(state: State, e: ZoneEntry, file: string, origin: DnsName | null, depth: number): DnsName | null {
   const name = e.tokens[0].text.toUpperCase();
   const args = e.tokens.slice(1);
-  const fail = function (reason: string): never { throw new ZoneError(file, e.line, reason); };
-  const argCount = function (min: number, max: number, usage: string): void {
+  const fail = (reason: string): never => { throw new ZoneError(file, e.line, reason); };
+  const argCount = (min: number, max: number, usage: string): void => {
     if (args.length < min || args.length > max) fail(name + ' takes ' + usage);
   };
   switch (name) {
@@ -151,7 +151,7 @@ function isPlain(t: ZoneToken | undefined): t is ZoneToken {
 }
 
 function record(state: State, e: ZoneEntry, file: string, origin: DnsName): void {
-  const fail = function (reason: string): never { throw new ZoneError(file, e.line, reason); };
+  const fail = (reason: string): never => { throw new ZoneError(file, e.line, reason); };
   const tokens = e.tokens;
   let k = 0;
   let owner: DnsName;

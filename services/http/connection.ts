@@ -40,12 +40,14 @@ export function serveFlow(flow: Flow, handler: Handler, options?: HttpServerOpti
   return serveConnection(flow, handler, resolveSettings(options), {}, { draining: false, idle: false });
 }
 
-export function serveConnection(flow: Flow, handler: Handler, s: Settings, counters: Counters, control: ConnectionControl): Promise<void> {
-  return new Connection(flow, handler, s, counters, control).run().then(undefined, function (e) {
+export async function serveConnection(flow: Flow, handler: Handler, s: Settings, counters: Counters, control: ConnectionControl): Promise<void> {
+  try {
+    await new Connection(flow, handler, s, counters, control).run();
+  } catch (e) {
     // Only a fault of ours gets here: report it, and never leave the flow open.
     s.onError(e, null);
     flow.abort();
-  });
+  }
 }
 
 function internalError(): CheckedResponse {
@@ -72,7 +74,7 @@ class Connection {
 
   async run(): Promise<void> {
     const s = this.s;
-    const now = function (): number { return s.scheduler.now(); };
+    const now = (): number => s.scheduler.now();
     for (;;) {
       let ev = this.parser.next();
       if (ev === null) {
@@ -148,27 +150,21 @@ class Connection {
     return true;
   }
 
-  private call(req: Request): Promise<CheckedResponse> {
-    const s = this.s;
-    const counters = this.counters;
-    let p: Promise<Response>;
+  private async call(req: Request): Promise<CheckedResponse> {
+    let res: Response;
     try {
-      p = Promise.resolve(this.handler(req));
+      res = await this.handler(req);
     } catch (e) {
-      p = Promise.reject(e);
-    }
-    return p.then(function (res) {
-      const checked = checkResponse(res);
-      if (typeof checked !== 'string') return checked;
-      count(counters, 'http.handler-errors');
-      s.onError(new Error('bad response: ' + checked), req);
-      return internalError();
-    }, function (e) {
       if (e instanceof HttpError && e.status >= 400 && e.status <= 599) return checkResponse(errorResponse(e.status, e.reason)) as CheckedResponse;
-      count(counters, 'http.handler-errors');
-      s.onError(e, req);
+      count(this.counters, 'http.handler-errors');
+      this.s.onError(e, req);
       return internalError();
-    });
+    }
+    const checked = checkResponse(res);
+    if (typeof checked !== 'string') return checked;
+    count(this.counters, 'http.handler-errors');
+    this.s.onError(new Error('bad response: ' + checked), req);
+    return internalError();
   }
 
   private async send(r: CheckedResponse, method: string, version: 'HTTP/1.0' | 'HTTP/1.1', keepAlive: boolean, line: string | null): Promise<SendResult> {

@@ -104,7 +104,7 @@ export function splitList(value: string): string[] {
   const out: string[] = [];
   let start = 0;
   let quoted = false;
-  const flush = function (end: number): void {
+  const flush = (end: number): void => {
     const item = trimOws(value.slice(start, end));
     if (item) out.push(item);
   };

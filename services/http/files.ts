@@ -51,15 +51,14 @@ export function fileStream(source: FileSource, path: string, offset: number, len
   let done = 0;
   return {
     length: length,
-    chunks: function () {
-      if (done >= length) return Promise.resolve(null);
+    chunks: async () => {
+      if (done >= length) return null;
       const want = Math.min(chunk, length - done);
-      return source.read(path, offset + done, want).then(function (b) {
-        if (b.length === 0) throw new Error(path + ': ended ' + (length - done) + ' bytes early');
-        const piece = b.length > want ? b.subarray(0, want) : b;
-        done += piece.length;
-        return piece;
-      });
+      const b = await source.read(path, offset + done, want);
+      if (b.length === 0) throw new Error(path + ': ended ' + (length - done) + ' bytes early');
+      const piece = b.length > want ? b.subarray(0, want) : b;
+      done += piece.length;
+      return piece;
     },
   };
 }

@@ -14,16 +14,25 @@ export type ReadResult =
 
 /** Whether `p` settles within `ms` (its outcome is ignored either way). */
 export function settlesWithin(p: Promise<unknown>, scheduler: Scheduler, ms: number): Promise<boolean> {
-  return new Promise<boolean>(function (resolve) {
+  return new Promise<boolean>((resolve) => {
     let done = false;
-    const timer = scheduler.after(Math.max(0, ms), function () {
+    const timer = scheduler.after(Math.max(0, ms), () => {
       if (!done) { done = true; resolve(false); }
     });
-    const settle = function (): void {
+    void settled(p, () => {
       if (!done) { done = true; timer.cancel(); resolve(true); }
-    };
-    p.then(settle, settle);
+    });
   });
+}
+
+/** Runs `then` once `p` has settled, either way. */
+async function settled(p: Promise<unknown>, then: () => void): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    // Only that it settled counts.
+  }
+  then();
 }
 
 /**
@@ -36,36 +45,53 @@ export class FlowReader {
   constructor(private readonly flow: Flow, private readonly scheduler: Scheduler) {}
 
   read(ms: number): Promise<ReadResult> {
-    if (!this.pending) {
-      this.pending = this.flow.read().then(function (data): ReadResult {
-        return data === null ? { kind: 'end' } : { kind: 'data', data: data };
-      }, function (): ReadResult {
-        return { kind: 'error' };
-      });
-    }
+    if (!this.pending) this.pending = this.readFlow();
     const p = this.pending;
-    const self = this;
-    return new Promise<ReadResult>(function (resolve) {
+    return new Promise<ReadResult>((resolve) => {
       let done = false;
-      const timer = self.scheduler.after(Math.max(0, ms), function () {
+      const timer = this.scheduler.after(Math.max(0, ms), () => {
         if (!done) { done = true; resolve({ kind: 'timeout' }); }
       });
-      p.then(function (r) {
-        if (done) return;
+      void this.deliver(p, () => done, (r) => {
         done = true;
         timer.cancel();
-        if (self.pending === p) self.pending = null;
         resolve(r);
       });
     });
   }
+
+  private async readFlow(): Promise<ReadResult> {
+    try {
+      const data = await this.flow.read();
+      return data === null ? { kind: 'end' } : { kind: 'data', data: data };
+    } catch (e) {
+      return { kind: 'error' };
+    }
+  }
+
+  /** Hands `p`'s result to `take` unless the read timed out (`late`); the next read() starts a new one. */
+  private async deliver(p: Promise<ReadResult>, late: () => boolean, take: (r: ReadResult) => void): Promise<void> {
+    const r = await p;
+    if (late()) return;
+    if (this.pending === p) this.pending = null;
+    take(r);
+  }
 }
 
 /** Writes `data`; false when the write failed or did not complete within `ms` (the caller aborts). */
-export function writeWithin(flow: Flow, data: Uint8Array, scheduler: Scheduler, ms: number): Promise<boolean> {
-  let ok = false;
-  const write = flow.write(data).then(function () { ok = true; }, function () { ok = false; });
-  return settlesWithin(write, scheduler, ms).then(function (inTime) { return inTime && ok; });
+export async function writeWithin(flow: Flow, data: Uint8Array, scheduler: Scheduler, ms: number): Promise<boolean> {
+  const write = succeeds(flow.write(data));
+  return (await settlesWithin(write, scheduler, ms)) && (await write);
+}
+
+/** Whether `p` fulfils (false: it rejects). */
+async function succeeds(p: Promise<unknown>): Promise<boolean> {
+  try {
+    await p;
+    return true;
+  } catch (e) {
+    return false;
+  }
 }
 
 /** Octets read and thrown away while lingering before we stop listening and reset. */
@@ -80,29 +106,26 @@ const MAX_DRAIN_BYTES = 1048576;
  * had closed by then, so a peer that neither closes nor stops sending
  * cannot keep it half-open.
  */
-export function closeGracefully(flow: Flow, reader: FlowReader, scheduler: Scheduler, lingerMs: number): Promise<void> {
+export async function closeGracefully(flow: Flow, reader: FlowReader, scheduler: Scheduler, lingerMs: number): Promise<void> {
   const deadline = scheduler.now() + lingerMs;
   let closed = false;
   let closing: Promise<void>;
   try {
-    closing = flow.close().then(function () { closed = true; }, function () { closed = true; });
+    closing = settled(flow.close(), () => { closed = true; });
   } catch (e) {
     closing = Promise.resolve();
     closed = true;
   }
   let drained = 0;
   let peerEnded = false;
-  const drain = function (): Promise<void> {
+  for (;;) {
     const left = deadline - scheduler.now();
-    if (left <= 0 || drained > MAX_DRAIN_BYTES) return Promise.resolve();
-    return reader.read(left).then(function (r) {
-      if (r.kind === 'end') peerEnded = true;
-      if (r.kind !== 'data') return;
-      drained += r.data.length;
-      return drain();
-    });
-  };
-  return drain()
-    .then(function () { return closed ? true : settlesWithin(closing, scheduler, deadline - scheduler.now()); })
-    .then(function () { if (!closed || !peerEnded) flow.abort(); });
+    if (left <= 0 || drained > MAX_DRAIN_BYTES) break;
+    const r = await reader.read(left);
+    if (r.kind === 'end') peerEnded = true;
+    if (r.kind !== 'data') break;
+    drained += r.data.length;
+  }
+  if (!closed) await settlesWithin(closing, scheduler, deadline - scheduler.now());
+  if (!closed || !peerEnded) flow.abort();
 }

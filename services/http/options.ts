@@ -72,9 +72,9 @@ export function resolveSettings(o?: HttpServerOptions): Settings {
     sendTimeoutMs: opts.sendTimeoutMs || 30000,
     lingerMs: opts.lingerMs || 2000,
     maxConnections: opts.maxConnections || 64,
-    onLog: guarded(opts.onLog || function () { /* no log */ }),
-    onError: guarded(opts.onError || function (e: unknown, req: Request | null) {
+    onLog: guarded(opts.onLog || (() => { /* no log */ })),
+    onError: guarded(opts.onError || ((e: unknown, req: Request | null) => {
       console.log('http: ' + (req ? req.method + ' ' + req.target + ': ' : '') + describe(e));
-    }),
+    })),
   };
 }

@@ -128,7 +128,7 @@ export async function sendResponse(ctx: SendContext, r: CheckedResponse): Promis
   if (!keepAlive) fields.push({ name: 'Connection', value: 'close' });
   else if (ctx.version === 'HTTP/1.0') fields.push({ name: 'Connection', value: 'keep-alive' });
   const headBytes = serialiseResponseHead(r.status, fields);
-  const write = function (data: Uint8Array): Promise<boolean> { return writeWithin(ctx.flow, data, ctx.scheduler, ctx.sendTimeoutMs); };
+  const write = (data: Uint8Array): Promise<boolean> => writeWithin(ctx.flow, data, ctx.scheduler, ctx.sendTimeoutMs);
 
   if (head || noContent) {
     closeStream(r.stream);

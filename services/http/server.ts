@@ -37,32 +37,40 @@ export function serveHttp(tcp: TcpApi, port: number, handler: Handler, options?:
   let rejecting = 0;
   let stopped = false;
 
-  function reject(flow: Flow): void {
+  async function reject(flow: Flow): Promise<void> {
     count(counters, 'http.rejected');
     if (rejecting >= s.maxConnections) { flow.abort(); return; }
     rejecting++;
     const started = s.scheduler.now();
     const busy = checkResponse(errorResponse(503, 'too many connections', { 'Retry-After': '1' })) as CheckedResponse;
-    sendResponse({
-      flow: flow, scheduler: s.scheduler, sendTimeoutMs: s.lingerMs, method: 'GET', version: 'HTTP/1.1',
-      keepAlive: false, date: formatHttpDate(s.clock()),
-    }, busy).then(function (sent) {
+    try {
+      const sent = await sendResponse({
+        flow: flow, scheduler: s.scheduler, sendTimeoutMs: s.lingerMs, method: 'GET', version: 'HTTP/1.1',
+        keepAlive: false, date: formatHttpDate(s.clock()),
+      }, busy);
       s.onLog(accessLogLine({ remote: flow.remote, time: s.clock(), requestLine: null, status: 503, bytes: sent.bytes, durationMs: s.scheduler.now() - started }));
-      if (!sent.ok) { flow.abort(); return undefined; }
-      return closeGracefully(flow, new FlowReader(flow, s.scheduler), s.scheduler, s.lingerMs);
-    }).then(function () { rejecting--; }, function () { rejecting--; flow.abort(); });
+      if (!sent.ok) flow.abort();
+      else await closeGracefully(flow, new FlowReader(flow, s.scheduler), s.scheduler, s.lingerMs);
+    } catch (e) {
+      flow.abort();
+    } finally {
+      rejecting--;
+    }
   }
 
-  const unlisten = tcp.listen(port, function (flow) {
+  async function serve(entry: Live): Promise<void> {
+    await serveConnection(entry.flow, handler, s, counters, entry.control);
+    const i = live.indexOf(entry);
+    if (i >= 0) live.splice(i, 1);
+  }
+
+  const unlisten = tcp.listen(port, (flow) => {
     if (stopped) { flow.abort(); return; }
-    if (live.length >= s.maxConnections) { reject(flow); return; }
+    if (live.length >= s.maxConnections) { void reject(flow); return; }
     count(counters, 'http.connections');
     const entry: Live = { control: { draining: false, idle: false }, flow: flow };
     live.push(entry);
-    serveConnection(flow, handler, s, counters, entry.control).then(function () {
-      const i = live.indexOf(entry);
-      if (i >= 0) live.splice(i, 1);
-    });
+    void serve(entry);
   });
 
   return {

@@ -49,27 +49,32 @@ function missing(e: unknown): boolean {
 /** A mounted FAT32 volume (modified times come from its directory entries, 2 s granularity). */
 export function volumeSource(volume: VolumeLike): FileSource {
   return {
-    stat: function (path) {
-      return volume.stat(path).then(function (st): FileStat | null {
+    stat: async (path) => {
+      try {
+        const st = await volume.stat(path);
         return { size: st.size, mtimeMs: st.modified, directory: st.isDirectory };
-      }, function (e) {
+      } catch (e) {
         if (missing(e)) return null;
         throw e;
-      });
-    },
-    read: function (path, offset, length) {
-      if (volume.readRange) {
-        const into = new Uint8Array(length);
-        return volume.readRange(path, offset, into).then(function (n) { return into.subarray(0, n); });
       }
-      return volume.open(path).then(function (h) {
-        const buf = new Uint8Array(length);
-        return h.read(offset, buf).then(function (n) {
-          return h.close().then(function () { return buf.subarray(0, n); });
-        }, function (e) {
-          return h.close().then(function () { throw e; }, function () { throw e; });
-        });
-      });
+    },
+    read: async (path, offset, length) => {
+      const buf = new Uint8Array(length);
+      if (volume.readRange) return buf.subarray(0, await volume.readRange(path, offset, buf));
+      const h = await volume.open(path);
+      let n: number;
+      try {
+        n = await h.read(offset, buf);
+      } catch (e) {
+        try {
+          await h.close();
+        } catch (e2) {
+          // The read's error is the one to report.
+        }
+        throw e;
+      }
+      await h.close();
+      return buf.subarray(0, n);
     },
   };
 }

@@ -52,7 +52,7 @@ function powerOfTwo(n: number): boolean {
 /** Decodes and checks sector 0; the messages say what is wrong, for `nymote disk` to show. */
 export function parseBootSector(b: Uint8Array): Geometry {
   if (b.length < 512) throw new FsError('EINVAL', 'a boot sector is 512 bytes or more, got ' + b.length);
-  const bad = function (why: string): FsError { return corrupt('not a FAT32 volume: ' + why); };
+  const bad = (why: string): FsError => corrupt('not a FAT32 volume: ' + why);
   if (b[510] !== 0x55 || b[511] !== 0xaa) throw bad('bad boot signature (0x' + hex(b[511] << 8 | b[510], 4) + ' at offset 510, expected 0xAA55)');
   if (!(b[0] === 0xeb || b[0] === 0xe9)) throw bad('bad jump instruction 0x' + hex(b[0], 2) + ' at offset 0');
   const bps = u16(b, 11);

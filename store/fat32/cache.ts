@@ -244,8 +244,7 @@ export class SectorCache {
   async writeDirSectors(): Promise<void> {
     for (let l = 0; l < this.levels.length; l++) {
       // A queued sector no longer cached was written (and cleaned) by a flush that then failed: skip it.
-      const self = this;
-      const order = this.levels[l].filter(function (x) { return self.slots.has(x); }).sort(function (x, y) { return x - y; });
+      const order = this.levels[l].filter((x) => this.slots.has(x)).sort((x, y) => x - y);
       let i = 0;
       while (i < order.length) {
         let j = i + 1;
@@ -334,7 +333,7 @@ export class SectorCache {
   /** Forgets clean sectors (after a remount-like reset). */
   dropClean(): void {
     const clean: number[] = [];
-    this.slots.forEach(function (s, k) { if (!s.dirty) clean.push(k); });
+    this.slots.forEach((s, k) => { if (!s.dirty) clean.push(k); });
     for (let i = 0; i < clean.length; i++) this.remove(clean[i]);
   }
 

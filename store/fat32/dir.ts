@@ -136,7 +136,7 @@ export class Dirs {
 
   async list(dir: number, what?: string): Promise<DirEntry[]> {
     const out: DirEntry[] = [];
-    await this.scan(dir, function (e) { out.push(e); }, what);
+    await this.scan(dir, (e) => { out.push(e); }, what);
     return out;
   }
 
@@ -144,7 +144,7 @@ export class Dirs {
   async find(dir: number, name: string, what?: string): Promise<DirEntry | null> {
     const key = nameKey(name);
     let found: DirEntry | null = null;
-    await this.scan(dir, function (e) {
+    await this.scan(dir, (e) => {
       if (nameKey(e.name) === key || nameKey(displayShortName(e.short.name, 0)) === key) {
         found = e;
         return true;
@@ -157,7 +157,7 @@ export class Dirs {
   /** Every short name in use (11-byte form), including those of entries with long names. */
   async shortNames(dir: number): Promise<{ [name11: string]: true }> {
     const taken: { [name11: string]: true } = {};
-    await this.scan(dir, function (e) { taken[e.short.name] = true; });
+    await this.scan(dir, (e) => { taken[e.short.name] = true; });
     return taken;
   }
 

@@ -268,7 +268,7 @@ export class Fat {
 
   /** Phase 1: what may reach the disk before the directory entries (see the header). */
   async writeGrow(): Promise<void> {
-    this.changed.sort(function (x, y) { return x - y; });
+    this.changed.sort((x, y) => x - y);
     const images: Uint8Array[] = [];
     this.finals = [];
     for (let i = 0; i < this.changed.length; i++) {
@@ -401,7 +401,7 @@ export class Fat {
 
   async countFree(): Promise<number> {
     let free = 0;
-    await this.scan(function (_c, v) { if (v === FAT_FREE) free++; });
+    await this.scan((_c, v) => { if (v === FAT_FREE) free++; });
     return free;
   }
 

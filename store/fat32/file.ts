@@ -248,7 +248,8 @@ export async function readAt(ctx: DataContext, node: Node, cur: Cursor, pos: num
 export interface HandleHost {
   lockedHandleOp<T>(node: Node, op: () => Promise<T>): Promise<T>;
   handleRead(node: Node, cur: Cursor, pos: number, buf: Uint8Array): Promise<number>;
-  handleWrite(node: Node, cur: Cursor, pos: number, data: Uint8Array): Promise<void>;
+  /** Resolves to data.length. */
+  handleWrite(node: Node, cur: Cursor, pos: number, data: Uint8Array): Promise<number>;
   handleTruncate(node: Node, cur: Cursor, size: number): Promise<void>;
   handleClose(node: Node): void;
 }
@@ -276,29 +277,23 @@ export class FileHandle {
 
   /** Reads into buf from pos; resolves to the bytes read (fewer at the end of the file). */
   read(pos: number, buf: Uint8Array): Promise<number> {
-    const self = this;
-    return this.op(function () { return self.host.handleRead(self.node, self.cur, pos, buf); });
+    return this.op(() => this.host.handleRead(this.node, this.cur, pos, buf));
   }
 
   /** Writes data at pos (past the end: the gap reads as zeros); resolves to data.length. */
   write(pos: number, data: Uint8Array): Promise<number> {
-    const self = this;
-    return this.op(function () {
-      return self.host.handleWrite(self.node, self.cur, pos, data).then(function () { return data.length; });
-    });
+    return this.op(() => this.host.handleWrite(this.node, this.cur, pos, data));
   }
 
   truncate(size: number): Promise<void> {
-    const self = this;
-    return this.op(function () { return self.host.handleTruncate(self.node, self.cur, size); });
+    return this.op(() => this.host.handleTruncate(this.node, this.cur, size));
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    const self = this;
-    return this.host.lockedHandleOp(this.node, function () {
-      self.host.handleClose(self.node);
+    return this.host.lockedHandleOp(this.node, () => {
+      this.host.handleClose(this.node);
       return Promise.resolve();
     });
   }
@@ -306,7 +301,7 @@ export class FileHandle {
   private op<T>(run: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new FsError('EBADF', this.node.path + ': file handle is closed'));
     const node = this.node;
-    return this.host.lockedHandleOp(node, function () {
+    return this.host.lockedHandleOp(node, () => {
       if (node.deleted) return Promise.reject(new FsError('ENOENT', node.path + ': the file was deleted or replaced'));
       return run();
     });

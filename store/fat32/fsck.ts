@@ -96,12 +96,12 @@ export async function checkCore(core: Core, opts: CheckOptions): Promise<FsckRep
   const fat = core.fat;
   const fix = !!opts.fix;
   const problems: FsckProblem[] = [];
-  const add = function (kind: ProblemKind, path: string, message: string, fixable: boolean): void {
+  const add = (kind: ProblemKind, path: string, message: string, fixable: boolean): void => {
     problems.push({ kind: kind, path: path, message: path + ': ' + message, fixable: fixable });
   };
   const owned = new Uint8Array((fat.maxCluster >> 3) + 1);
-  const isOwned = function (c: number): boolean { return (owned[c >> 3] & (1 << (c & 7))) !== 0; };
-  const own = function (c: number): void { owned[c >> 3] |= 1 << (c & 7); };
+  const isOwned = (c: number): boolean => (owned[c >> 3] & (1 << (c & 7))) !== 0;
+  const own = (c: number): void => { owned[c >> 3] |= 1 << (c & 7); };
   let used = 0;
   let files = 0;
   let directories = 1;
@@ -253,7 +253,7 @@ export async function checkCore(core: Core, opts: CheckOptions): Promise<FsckRep
   // Clusters that are allocated but in no chain.
   const lost: number[] = [];
   let free = 0;
-  await fat.scan(function (c, v) {
+  await fat.scan((c, v) => {
     if (v === FAT_FREE) { free++; return; }
     if (v === FAT_BAD || isOwned(c)) return;
     lost.push(c);

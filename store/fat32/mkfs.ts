@@ -101,7 +101,7 @@ export async function mkfs(dev: BlockDevice, opts: MkfsOptions = {}): Promise<Ge
   });
   const g = parseBootSector(boot); // the same validation every mount does
 
-  const write = async function (sector: number, buf: Uint8Array): Promise<void> {
+  const write = async (sector: number, buf: Uint8Array): Promise<void> => {
     try {
       await dev.write(sector * ratio, buf);
     } catch (e) {
@@ -109,7 +109,7 @@ export async function mkfs(dev: BlockDevice, opts: MkfsOptions = {}): Promise<Ge
     }
   };
   const chunk = new Uint8Array(Math.min(1 << 20, fatSectors * bps));
-  const zeroSectors = async function (from: number, count: number): Promise<void> {
+  const zeroSectors = async (from: number, count: number): Promise<void> => {
     const per = chunk.length / bps;
     for (let s = 0; s < count; s += per) {
       const n = Math.min(per, count - s);

@@ -63,7 +63,7 @@ export interface RecoveryLog {
 export const recoveries = new WeakMap<Volume, RecoveryLog>();
 
 export async function recover(vol: Volume, core: Core): Promise<void> {
-  await vol.runLocked(async function () {
+  await vol.runLocked(async () => {
     const renames: string[] = [];
     for (let i = 0; i < core.intentsAtMount.length; i++) {
       const done = await applyIntent(core, core.intentsAtMount[i]);

@@ -185,7 +185,8 @@ export class Volume implements HandleHost {
   private readonly dirs: Dirs;
   private readonly clock: Clock;
   private readonly ctx: DataContext;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Settles when the last operation queued so far has finished. */
+  private queue: Promise<void> = Promise.resolve();
   private mounted = true;
   /** Whether FAT[1] on disk says dirty (set by the first flush that changes metadata, cleared at its end). */
   private dirtyOnDisk: boolean;
@@ -204,29 +205,27 @@ export class Volume implements HandleHost {
     this.clock = clock;
     this.dirtyOnDisk = !core.cleanAtMount;
     this.intentOnDisk = core.intentsAtMount.length > 0;
-    const self = this;
     this.ctx = {
       g: this.g,
       cache: this.cache,
       fat: this.fat,
-      clusterSector: function (c: number) { return self.dirs.clusterSector(c); },
-      flushForRelink: function () { return self.flushLocked(); },
-      allocate: function (n: number, near?: number) { return self.allocate(n, near); },
-      saveNode: function (node: Node) { return self.saveNode(node); },
+      clusterSector: (c: number) => this.dirs.clusterSector(c),
+      flushForRelink: () => this.flushLocked(),
+      allocate: (n: number, near?: number) => this.allocate(n, near),
+      saveNode: (node: Node) => this.saveNode(node),
     };
   }
 
   /* ---- the public API ---- */
 
   readFile(path: string): Promise<Uint8Array> {
-    const self = this;
-    return this.run(async function () {
-      const t = await self.lookup(path);
-      const e = self.need(t);
+    return this.run(async () => {
+      const t = await this.lookup(path);
+      const e = this.need(t);
       if (e.isDir) throw new FsError('EISDIR', t.path + ': is a directory');
-      const node = self.nodeFor(e, t.path);
+      const node = this.nodeFor(e, t.path);
       const out = new Uint8Array(node.size);
-      if (node.size) await readAt(self.ctx, node, newCursor(), 0, out);
+      if (node.size) await readAt(this.ctx, node, newCursor(), 0, out);
       return out;
     });
   }
@@ -237,41 +236,39 @@ export class Volume implements HandleHost {
    * servers that read a file piece by piece across many requests.
    */
   readRange(path: string, offset: number, buf: Uint8Array): Promise<number> {
-    const self = this;
-    return this.run(async function () {
-      const t = await self.lookup(path);
-      const e = self.need(t);
+    return this.run(async () => {
+      const t = await this.lookup(path);
+      const e = this.need(t);
       if (e.isDir) throw new FsError('EISDIR', t.path + ': is a directory');
-      return readAt(self.ctx, self.nodeFor(e, t.path), newCursor(), offset, buf);
+      return readAt(this.ctx, this.nodeFor(e, t.path), newCursor(), offset, buf);
     });
   }
 
   /** Replaces (or creates) the file: the new content is written to new clusters and swapped in at once. */
   writeFile(path: string, data: Uint8Array): Promise<void> {
-    const self = this;
-    return this.run(async function () {
-      self.writable();
+    return this.run(async () => {
+      this.writable();
       checkData(data, path);
-      const t = await self.lookup(path);
+      const t = await this.lookup(path);
       if (t.parts.length === 0) throw new FsError('EISDIR', '/: is a directory');
       if (t.entry && t.entry.isDir) throw new FsError('EISDIR', t.path + ': is a directory');
-      const plan = t.entry ? null : await self.planCreate(t.parent, t.name);
-      const fresh = await self.allocate(clustersFor(data.length, self.g.clusterBytes));
+      const plan = t.entry ? null : await this.planCreate(t.parent, t.name);
+      const fresh = await this.allocate(clustersFor(data.length, this.g.clusterBytes));
       try {
-        await writeFresh(self.ctx, fresh, data);
+        await writeFresh(this.ctx, fresh, data);
         if (t.entry) {
-          const node = self.nodeFor(t.entry, t.path);
+          const node = this.nodeFor(t.entry, t.path);
           const old = node.start;
           node.start = fresh.length ? fresh[0] : 0;
           node.size = data.length;
           node.gen++;
-          await self.saveNode(node);
-          if (old) await self.fat.freeChain(old);
+          await this.saveNode(node);
+          if (old) await this.fat.freeChain(old);
         } else {
-          await self.commitCreate(plan as CreatePlan, self.newShort(ATTR_ARCHIVE, fresh.length ? fresh[0] : 0, data.length));
+          await this.commitCreate(plan as CreatePlan, this.newShort(ATTR_ARCHIVE, fresh.length ? fresh[0] : 0, data.length));
         }
       } catch (e) {
-        if (fresh.length && !t.entry) await self.fat.freeChain(fresh[0]);
+        if (fresh.length && !t.entry) await this.fat.freeChain(fresh[0]);
         throw e;
       }
     });
@@ -279,118 +276,112 @@ export class Volume implements HandleHost {
 
   /** Appends to the file, creating it when missing. */
   appendFile(path: string, data: Uint8Array): Promise<void> {
-    const self = this;
-    return this.run(async function () {
-      self.writable();
+    return this.run(async () => {
+      this.writable();
       checkData(data, path);
-      const t = await self.lookup(path);
+      const t = await this.lookup(path);
       if (t.parts.length === 0 || (t.entry && t.entry.isDir)) throw new FsError('EISDIR', t.path + ': is a directory');
       if (!t.entry) {
-        const plan = await self.planCreate(t.parent, t.name);
-        const fresh = await self.allocate(clustersFor(data.length, self.g.clusterBytes));
+        const plan = await this.planCreate(t.parent, t.name);
+        const fresh = await this.allocate(clustersFor(data.length, this.g.clusterBytes));
         try {
-          await writeFresh(self.ctx, fresh, data);
-          await self.commitCreate(plan, self.newShort(ATTR_ARCHIVE, fresh.length ? fresh[0] : 0, data.length));
+          await writeFresh(this.ctx, fresh, data);
+          await this.commitCreate(plan, this.newShort(ATTR_ARCHIVE, fresh.length ? fresh[0] : 0, data.length));
         } catch (e) {
-          if (fresh.length) await self.fat.freeChain(fresh[0]);
+          if (fresh.length) await this.fat.freeChain(fresh[0]);
           throw e;
         }
         return;
       }
-      const node = self.nodeFor(t.entry, t.path);
-      await writeAt(self.ctx, node, newCursor(), node.size, data);
-      await self.saveNode(node);
+      const node = this.nodeFor(t.entry, t.path);
+      await writeAt(this.ctx, node, newCursor(), node.size, data);
+      await this.saveNode(node);
     });
   }
 
   truncate(path: string, size: number): Promise<void> {
-    const self = this;
-    return this.run(async function () {
-      self.writable();
-      const t = await self.lookup(path);
-      const e = self.need(t);
+    return this.run(async () => {
+      this.writable();
+      const t = await this.lookup(path);
+      const e = this.need(t);
       if (e.isDir) throw new FsError('EISDIR', t.path + ': is a directory');
-      await self.truncateNode(self.nodeFor(e, t.path), newCursor(), size);
+      await this.truncateNode(this.nodeFor(e, t.path), newCursor(), size);
     });
   }
 
   open(path: string, opts: OpenOptions = {}): Promise<FileHandle> {
-    const self = this;
-    return this.run(async function () {
-      let t = await self.lookup(path);
+    return this.run(async () => {
+      let t = await this.lookup(path);
       if (t.parts.length === 0 || (t.entry && t.entry.isDir)) throw new FsError('EISDIR', t.path + ': is a directory');
       if (!t.entry) {
         if (!opts.create) throw new FsError('ENOENT', t.path + ': no such file');
-        self.writable();
-        const plan = await self.planCreate(t.parent, t.name);
-        await self.commitCreate(plan, self.newShort(ATTR_ARCHIVE, 0, 0));
-        t = await self.lookup(path);
+        this.writable();
+        const plan = await this.planCreate(t.parent, t.name);
+        await this.commitCreate(plan, this.newShort(ATTR_ARCHIVE, 0, 0));
+        t = await this.lookup(path);
       }
-      const node = self.register(self.need(t), t.path);
+      const node = this.register(this.need(t), t.path);
       node.refs++;
       if (opts.truncate && node.size > 0) {
-        self.writable();
-        await self.truncateNode(node, newCursor(), 0);
+        this.writable();
+        await this.truncateNode(node, newCursor(), 0);
       }
-      return new FileHandle(self, node);
+      return new FileHandle(this, node);
     });
   }
 
   unlink(path: string): Promise<void> {
-    const self = this;
-    return this.run(async function () {
-      self.writable();
-      const t = await self.lookup(path);
-      const e = self.need(t);
+    return this.run(async () => {
+      this.writable();
+      const t = await this.lookup(path);
+      const e = this.need(t);
       if (e.isDir) throw new FsError('EISDIR', t.path + ': is a directory (use rmdir)');
       const count = e.loc.index - e.loc.first + 1;
-      if (!self.cache.canOrder(await self.dirs.deleteGroups(e.loc.dir, e.loc.first, count))) await self.flushLocked();
-      await self.dirs.deleteRun(e.loc.dir, e.loc.first, count);
-      self.dropNode(e.loc);
-      if (e.short.cluster) await self.fat.freeChain(e.short.cluster);
+      if (!this.cache.canOrder(await this.dirs.deleteGroups(e.loc.dir, e.loc.first, count))) await this.flushLocked();
+      await this.dirs.deleteRun(e.loc.dir, e.loc.first, count);
+      this.dropNode(e.loc);
+      if (e.short.cluster) await this.fat.freeChain(e.short.cluster);
     });
   }
 
   mkdir(path: string): Promise<void> {
-    const self = this;
-    return this.run(async function () {
-      self.writable();
-      const t = await self.lookup(path);
+    return this.run(async () => {
+      this.writable();
+      const t = await this.lookup(path);
       if (t.parts.length === 0 || t.entry) throw new FsError('EEXIST', t.path + ': already exists');
-      const plan = await self.planCreate(t.parent, t.name, true);
-      const fresh = await self.allocate(1);
+      const plan = await this.planCreate(t.parent, t.name, true);
+      const fresh = await this.allocate(1);
       const c = fresh[0];
       try {
-        await self.zeroCluster(c);
-        const now = self.newShort(ATTR_DIRECTORY, c, 0);
-        const dotSector = self.dirs.dotEntries(c, t.parent, now);
-        self.cache.markDirty(dotSector);
-        await self.commitCreate(plan, now, [dotSector]);
+        await this.zeroCluster(c);
+        const now = this.newShort(ATTR_DIRECTORY, c, 0);
+        const dotSector = this.dirs.dotEntries(c, t.parent, now);
+        this.cache.markDirty(dotSector);
+        await this.commitCreate(plan, now, [dotSector]);
       } catch (e) {
-        await self.fat.freeChain(c);
+        await this.fat.freeChain(c);
         throw e;
       }
     });
   }
 
   rmdir(path: string): Promise<void> {
-    const self = this;
-    return this.run(async function () {
-      self.writable();
-      const t = await self.lookup(path);
+    return this.run(async () => {
+      this.writable();
+      const t = await this.lookup(path);
       if (t.parts.length === 0) throw new FsError('EINVAL', '/: the root directory cannot be removed');
-      const e = self.need(t);
+      const e = this.need(t);
       if (!e.isDir) throw new FsError('ENOTDIR', t.path + ': not a directory');
-      const dir = self.dirCluster(e, t.path);
-      const inside = await self.dirs.list(dir, t.path);
+      const dir = this.dirCluster(e, t.path);
+      const inside = await this.dirs.list(dir, t.path);
       if (inside.length) throw new FsError('ENOTEMPTY', t.path + ': directory not empty');
-      const chain = await self.dirs.chainOf(dir, t.path);
+      const chain = await this.dirs.chainOf(dir, t.path);
       const count = e.loc.index - e.loc.first + 1;
-      if (!self.cache.canOrder(await self.dirs.deleteGroups(e.loc.dir, e.loc.first, count))) await self.flushLocked();
-      await self.dirs.deleteRun(e.loc.dir, e.loc.first, count);
-      self.dirs.discardClusters(chain);
-      self.dirs.forget(dir);
-      await self.fat.freeChain(dir);
+      if (!this.cache.canOrder(await this.dirs.deleteGroups(e.loc.dir, e.loc.first, count))) await this.flushLocked();
+      await this.dirs.deleteRun(e.loc.dir, e.loc.first, count);
+      this.dirs.discardClusters(chain);
+      this.dirs.forget(dir);
+      await this.fat.freeChain(dir);
     });
   }
 
@@ -400,21 +391,19 @@ export class Volume implements HandleHost {
    * across a power cut (see intent.ts).
    */
   rename(from: string, to: string): Promise<void> {
-    const self = this;
-    return this.run(function () { return self.renameLocked(from, to); });
+    return this.run(() => this.renameLocked(from, to));
   }
 
   readdir(path: string): Promise<DirListing[]> {
-    const self = this;
-    return this.run(async function () {
-      const t = await self.lookup(path);
-      let dir = self.g.rootCluster;
+    return this.run(async () => {
+      const t = await this.lookup(path);
+      let dir = this.g.rootCluster;
       if (t.parts.length) {
-        const e = self.need(t);
+        const e = this.need(t);
         if (!e.isDir) throw new FsError('ENOTDIR', t.path + ': not a directory');
-        dir = self.dirCluster(e, t.path);
+        dir = this.dirCluster(e, t.path);
       }
-      const list = await self.dirs.list(dir, t.path);
+      const list = await this.dirs.list(dir, t.path);
       const out: DirListing[] = [];
       for (let i = 0; i < list.length; i++) {
         const e = list[i];
@@ -425,13 +414,12 @@ export class Volume implements HandleHost {
   }
 
   stat(path: string): Promise<Stat> {
-    const self = this;
-    return this.run(async function () {
-      const t = await self.lookup(path);
+    return this.run(async () => {
+      const t = await this.lookup(path);
       if (t.parts.length === 0) {
         return { name: '/', isDirectory: true, size: 0, modified: 0, created: 0, shortName: '', attributes: ATTR_DIRECTORY };
       }
-      const e = self.need(t);
+      const e = this.need(t);
       const s = e.short;
       return {
         name: e.name,
@@ -446,25 +434,22 @@ export class Volume implements HandleHost {
   }
 
   statfs(): Promise<StatFs> {
-    const self = this;
-    return this.run(async function () {
-      if (self.fat.freeCount === null) self.fat.freeCount = await self.fat.countFree();
-      return { clusterSize: self.g.clusterBytes, totalClusters: self.g.clusterCount, freeClusters: self.fat.freeCount, label: self.g.label };
+    return this.run(async () => {
+      if (this.fat.freeCount === null) this.fat.freeCount = await this.fat.countFree();
+      return { clusterSize: this.g.clusterBytes, totalClusters: this.g.clusterCount, freeClusters: this.fat.freeCount, label: this.g.label };
     });
   }
 
   /** Makes everything written so far durable; the volume is clean on disk afterwards. */
   flush(): Promise<void> {
-    const self = this;
-    return this.run(function () { return self.flushLocked(); });
+    return this.run(() => this.flushLocked());
   }
 
   /** Flushes and detaches; every later call fails. */
   unmount(): Promise<void> {
-    const self = this;
-    return this.run(async function () {
-      await self.flushLocked();
-      self.mounted = false;
+    return this.run(async () => {
+      await this.flushLocked();
+      this.mounted = false;
     });
   }
 
@@ -479,17 +464,21 @@ export class Volume implements HandleHost {
 
   /* ---- serialization ---- */
 
-  private run<T>(fn: () => Promise<T>): Promise<T> {
-    const self = this;
-    const p = this.queue.then(async function () {
-      if (!self.mounted) throw new FsError('EINVAL', 'the volume is unmounted');
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    const before = this.queue;
+    let release = noop;
+    this.queue = new Promise<void>((resolve) => { release = resolve; });
+    try {
+      await before;
+      if (!this.mounted) throw new FsError('EINVAL', 'the volume is unmounted');
       const r = await fn();
       // Keep the dirty metadata (pinned in the cache) bounded: flush at an operation boundary.
-      if (self.cache.dirty > (self.cache.capacity >> 1)) await self.flushLocked();
+      if (this.cache.dirty > (this.cache.capacity >> 1)) await this.flushLocked();
       return r;
-    });
-    this.queue = p.then(noop, noop);
-    return p;
+    } finally {
+      // The next operation starts whether this one succeeded or failed.
+      release();
+    }
   }
 
   /** Runs an operation of `core`-level code (recovery) under the lock. */
@@ -507,11 +496,12 @@ export class Volume implements HandleHost {
     return readAt(this.ctx, node, cur, pos, buf);
   }
 
-  async handleWrite(node: Node, cur: Cursor, pos: number, data: Uint8Array): Promise<void> {
+  async handleWrite(node: Node, cur: Cursor, pos: number, data: Uint8Array): Promise<number> {
     this.writable();
     checkData(data, node.path);
     await writeAt(this.ctx, node, cur, pos, data);
     await this.saveNode(node);
+    return data.length;
   }
 
   async handleTruncate(node: Node, cur: Cursor, size: number): Promise<void> {
@@ -599,7 +589,7 @@ export class Volume implements HandleHost {
   /** Writes the node's first cluster, size and write time into its short entry (in the cache). */
   private async saveNode(node: Node): Promise<void> {
     const t = toFatTime(this.clock.now());
-    await this.dirs.updateShort(node.loc, function (e) {
+    await this.dirs.updateShort(node.loc, (e) => {
       e.cluster = node.start;
       e.size = node.size;
       e.wrtTime = t.time;
@@ -635,7 +625,7 @@ export class Volume implements HandleHost {
   private async planCreate(parent: number, name: string, withNewSector = false): Promise<CreatePlan> {
     validateName(name);
     const taken = await this.dirs.shortNames(parent);
-    const choice = chooseShortName(name, function (n) { return taken[n] === true; });
+    const choice = chooseShortName(name, (n) => taken[n] === true);
     const count = choice.needsLong ? lfnEntryCount(name) + 1 : 1;
     const first = await this.dirs.findRun(parent, count);
     const groups = await this.dirs.createGroups(parent, first, count, withNewSector ? [-1] : []);
@@ -716,7 +706,7 @@ export class Volume implements HandleHost {
     const taken = await this.dirs.shortNames(dst.parent);
     delete taken[s.short.name];
     if (d) delete taken[d.short.name];
-    const choice = chooseShortName(dst.name, function (n) { return taken[n] === true; });
+    const choice = chooseShortName(dst.name, (n) => taken[n] === true);
     const count = choice.needsLong ? lfnEntryCount(dst.name) + 1 : 1;
     const moved = s.isDir && dst.parent !== src.parent ? this.dirCluster(s, src.path) : 0;
     const entry = copyShort(s.short);
@@ -878,7 +868,7 @@ export class Volume implements HandleHost {
   }
 }
 
-function noop(): void { /* keeps the queue going after a failure */ }
+function noop(): void { /* replaced by the queue's resolve */ }
 
 function nodeKey(loc: Loc): string {
   return loc.dir + ':' + loc.index;

@@ -84,29 +84,23 @@ export class TypedCollection<T> implements Collection<T> {
     this.name = c.name;
     this.ready = this.buildIndexes(c.openIndexes(indexNames));
     // Queries report a failure here; an app that never queries must not die of it.
-    this.ready.then(undefined, function () {});
+    this.ready.then(undefined, () => {});
   }
 
   /** Decodes the records written before one of our indexes existed, to index them. */
-  private buildIndexes(unknown: Slot[]): Promise<void> {
-    const self = this;
-    let i = 0;
-    function next(): Promise<void> {
-      while (i < unknown.length && (unknown[i].pending.length || unknown[i].pos < 0)) i++;
-      if (i >= unknown.length) return Promise.resolve();
-      const s = unknown[i++];
+  private async buildIndexes(unknown: Slot[]): Promise<void> {
+    for (let i = 0; i < unknown.length; i++) {
+      const s = unknown[i];
+      if (s.pending.length || s.pos < 0) continue;
       const pos = s.pos;
-      return self.readDurable(s).then(function (value) {
-        // Skip it if a write came meanwhile: that write's index values are in already.
-        if (value !== undefined && !s.pending.length && s.pos === pos) {
-          const values = self.indexValues(value);
-          s.index = values;
-          if (values) self.c.indexKey(keyId(s.key), s.key, values);
-        }
-        return next();
-      });
+      const value = await this.readDurable(s);
+      // Skip it if a write came meanwhile: that write's index values are in already.
+      if (value !== undefined && !s.pending.length && s.pos === pos) {
+        const values = this.indexValues(value);
+        s.index = values;
+        if (values) this.c.indexKey(keyId(s.key), s.key, values);
+      }
     }
-    return next();
   }
 
   private indexValues(value: T): IndexValues | null {
@@ -134,17 +128,16 @@ export class TypedCollection<T> implements Collection<T> {
     return key;
   }
 
-  private write(s: Slot, op: Op): Promise<void> {
+  private async write(s: Slot, op: Op): Promise<void> {
     const ctx = this.ctx;
     const c = this.c;
-    c.changeVisible(s, function () { s.pending.push(op); });
-    function append(): Promise<void> {
-      return ctx.journal.append(op.payload, function (pos) { ctx.state.commit(c, s, op, pos); });
-    }
-    return ctx.whenRegistered(append).then(undefined, function (e) {
+    c.changeVisible(s, () => { s.pending.push(op); });
+    try {
+      await ctx.whenRegistered(() => ctx.journal.append(op.payload, (pos) => { ctx.state.commit(c, s, op, pos); }));
+    } catch (e) {
       ctx.state.revert(c, s, op);
       throw e;
-    });
+    }
   }
 
   save(value: T): Promise<void> {
@@ -169,17 +162,13 @@ export class TypedCollection<T> implements Collection<T> {
     }
   }
 
-  delete(key: KeyOf<T>): Promise<boolean> {
-    try {
-      this.ctx.check();
-      const k = this.checkKey(key);
-      const s = this.c.slot(k, false);
-      if (!s || !this.c.visible(s).exists) return Promise.resolve(false);
-      const op = this.c.newOp(false, encodeDelete(this.c.id, k), 0, null);
-      return this.write(s, op).then(function () { return true; });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async delete(key: KeyOf<T>): Promise<boolean> {
+    this.ctx.check();
+    const k = this.checkKey(key);
+    const s = this.c.slot(k, false);
+    if (!s || !this.c.visible(s).exists) return false;
+    await this.write(s, this.c.newOp(false, encodeDelete(this.c.id, k), 0, null));
+    return true;
   }
 
   has(key: KeyOf<T>): boolean {
@@ -219,14 +208,12 @@ export class TypedCollection<T> implements Collection<T> {
 
   private readDurable(s: Slot, retried?: boolean): Promise<T | undefined> {
     if (s.pos < 0) return Promise.resolve(undefined);
-    const self = this;
     const pos = s.pos;
     const valueStart = s.valueStart;
-    return this.ctx.journal.read(pos, s.len).then(function (payload) {
-      return self.decode(payload, valueStart, s.key);
-    }, function (e) {
+    // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per record read; as an async function it cost 120k more instructions per get in Duktape
+    return this.ctx.journal.read(pos, s.len).then((payload) => this.decode(payload, valueStart, s.key), (e) => {
       // Cleaning may have moved the entry while the read was under way.
-      if (!retried && s.pos !== pos) return self.readVisible(s, true);
+      if (!retried && s.pos !== pos) return this.readVisible(s, true);
       throw e;
     });
   }
@@ -234,61 +221,50 @@ export class TypedCollection<T> implements Collection<T> {
   private sortedSlots(ids: Map<string, Key>): Slot[] {
     const slots: Slot[] = [];
     const c = this.c;
-    ids.forEach(function (_k, id) {
+    ids.forEach((_k, id) => {
       const s = c.slots.get(id);
       if (s && c.visible(s).exists) slots.push(s);
     });
-    slots.sort(function (a, b) { return compareKeys(a.key, b.key); });
+    slots.sort((a, b) => compareKeys(a.key, b.key));
     return slots;
   }
 
-  private readAll(slots: Slot[]): Promise<T[]> {
-    const self = this;
+  private async readAll(slots: Slot[]): Promise<T[]> {
     const out: T[] = [];
-    let i = 0;
     // One at a time: a big collection must not have every read in flight at once.
-    function next(): Promise<T[]> {
-      if (i >= slots.length) return Promise.resolve(out);
-      return self.readVisible(slots[i++]).then(function (v) {
-        if (v !== undefined) out.push(v);
-        return next();
-      });
+    for (let i = 0; i < slots.length; i++) {
+      const v = await this.readVisible(slots[i]);
+      if (v !== undefined) out.push(v);
     }
-    return next();
+    return out;
   }
 
-  query(q: Query<T>): Promise<T[]> {
-    const self = this;
-    try {
-      this.ctx.check();
-      const name = q && (q as { index: string }).index;
-      if (this.indexNames.indexOf(name) < 0) {
-        throw new RecordsError('EINVAL', this.name + ': no index ' + JSON.stringify(name) + ' (indexes: ' + (this.indexNames.join(', ') || 'none') + ')');
-      }
-    } catch (e) {
-      return Promise.reject(e);
+  async query(q: Query<T>): Promise<T[]> {
+    this.ctx.check();
+    const name = q && (q as { index: string }).index;
+    if (this.indexNames.indexOf(name) < 0) {
+      throw new RecordsError('EINVAL', this.name + ': no index ' + JSON.stringify(name) + ' (indexes: ' + (this.indexNames.join(', ') || 'none') + ')');
     }
     const { equals, min, max, prefix } = q as { equals?: Key; min?: Key; max?: Key; prefix?: string };
-    return this.ready.then(function () {
-      const map = (self.c.indexes as Map<string, Map<string, { value: Key; keys: Map<string, Key> }>>).get(q.index) as Map<string, { value: Key; keys: Map<string, Key> }>;
-      const buckets: { value: Key; keys: Map<string, Key> }[] = [];
-      if (equals !== undefined) {
-        const b = map.get(keyId(equals));
-        if (b) buckets.push(b);
-      } else {
-        map.forEach(function (b) {
-          const v = b.value;
-          if (min !== undefined && (typeof v !== typeof min || v < min)) return;
-          if (max !== undefined && (typeof v !== typeof max || v > max)) return;
-          if (prefix !== undefined && (typeof v !== 'string' || v.slice(0, prefix.length) !== prefix)) return;
-          buckets.push(b);
-        });
-        buckets.sort(function (a, b) { return compareKeys(a.value, b.value); });
-      }
-      let slots: Slot[] = [];
-      for (let i = 0; i < buckets.length; i++) slots = slots.concat(self.sortedSlots(buckets[i].keys));
-      return self.readAll(slots);
-    });
+    await this.ready;
+    const map = (this.c.indexes as Map<string, Map<string, { value: Key; keys: Map<string, Key> }>>).get(q.index) as Map<string, { value: Key; keys: Map<string, Key> }>;
+    const buckets: { value: Key; keys: Map<string, Key> }[] = [];
+    if (equals !== undefined) {
+      const b = map.get(keyId(equals));
+      if (b) buckets.push(b);
+    } else {
+      map.forEach((b) => {
+        const v = b.value;
+        if (min !== undefined && (typeof v !== typeof min || v < min)) return;
+        if (max !== undefined && (typeof v !== typeof max || v > max)) return;
+        if (prefix !== undefined && (typeof v !== 'string' || v.slice(0, prefix.length) !== prefix)) return;
+        buckets.push(b);
+      });
+      buckets.sort((a, b) => compareKeys(a.value, b.value));
+    }
+    let slots: Slot[] = [];
+    for (let i = 0; i < buckets.length; i++) slots = slots.concat(this.sortedSlots(buckets[i].keys));
+    return this.readAll(slots);
   }
 
   all(): Promise<T[]> {
@@ -298,14 +274,14 @@ export class TypedCollection<T> implements Collection<T> {
       return Promise.reject(e);
     }
     const ids = new Map<string, Key>();
-    this.c.slots.forEach(function (s, id) { ids.set(id, s.key); });
+    this.c.slots.forEach((s, id) => { ids.set(id, s.key); });
     return this.readAll(this.sortedSlots(ids));
   }
 
   keys(): KeyOf<T>[] {
     const keys: Key[] = [];
     const c = this.c;
-    c.slots.forEach(function (s) { if (c.visible(s).exists) keys.push(s.key); });
+    c.slots.forEach((s) => { if (c.visible(s).exists) keys.push(s.key); });
     keys.sort(compareKeys);
     return keys as KeyOf<T>[];
   }

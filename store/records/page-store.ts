@@ -39,9 +39,10 @@ function rangeError(store: { pageSize: number; pages: number }, page: number, bu
 }
 
 /** Runs io() unless the range is bad; a bad range rejects (never throws: split-phase). */
-function checked(store: { pageSize: number; pages: number }, page: number, buf: Uint8Array, io: () => Promise<unknown>): Promise<void> {
+async function checked(store: { pageSize: number; pages: number }, page: number, buf: Uint8Array, io: () => Promise<unknown>): Promise<void> {
   const bad = rangeError(store, page, buf);
-  return bad ? Promise.reject(bad) : io().then(function () {});
+  if (bad) throw bad;
+  await io();
 }
 
 /** Pages over a whole block device (each page is pageSize / sectorSize sectors). */
@@ -55,10 +56,10 @@ export function blockPageStore(block: BlockDevice, pageSize = DEFAULT_PAGE_SIZE)
     pageSize: pageSize,
     pages: Math.floor(block.sectors / perPage),
     read: function (page, buf) {
-      return checked(store, page, buf, function () { return block.read(page * perPage, buf); });
+      return checked(store, page, buf, () => block.read(page * perPage, buf));
     },
     write: function (page, buf) {
-      return checked(store, page, buf, function () { return block.write(page * perPage, buf); });
+      return checked(store, page, buf, () => block.write(page * perPage, buf));
     },
     flush: function () {
       return block.flush();
@@ -83,10 +84,10 @@ export function filePageStore(file: ByteFile, pageSize = DEFAULT_PAGE_SIZE): Pag
     pageSize: pageSize,
     pages: Math.floor(file.size / pageSize),
     read: function (page, buf) {
-      return checked(store, page, buf, function () { return file.read(page * pageSize, buf); });
+      return checked(store, page, buf, () => file.read(page * pageSize, buf));
     },
     write: function (page, buf) {
-      return checked(store, page, buf, function () { return file.write(page * pageSize, buf); });
+      return checked(store, page, buf, () => file.write(page * pageSize, buf));
     },
     flush: function () {
       return file.flush();
@@ -110,16 +111,18 @@ export function memoryPageStore(pages: number, pageSize = DEFAULT_PAGE_SIZE, byt
     pages: pages,
     bytes: data,
     read: function (page, buf) {
-      return checked(store, page, buf, function () {
-        return Promise.resolve().then(function () { buf.set(data.subarray(page * pageSize, page * pageSize + buf.length)); });
+      return checked(store, page, buf, async () => {
+        await null; // completes on a later turn, as a device does
+        buf.set(data.subarray(page * pageSize, page * pageSize + buf.length));
       });
     },
     write: function (page, buf) {
       // Copied now: the caller may reuse buf once the promise settles.
       const copy = new Uint8Array(buf.length);
       copy.set(buf);
-      return checked(store, page, buf, function () {
-        return Promise.resolve().then(function () { data.set(copy, page * pageSize); });
+      return checked(store, page, buf, async () => {
+        await null; // completes on a later turn, as a device does
+        data.set(copy, page * pageSize);
       });
     },
     flush: function () {

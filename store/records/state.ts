@@ -107,7 +107,7 @@ export class CollectionState {
 
   indexKey(id: string, key: Key, values: IndexValues): void {
     const indexes = this.indexes as Map<string, IndexMap>;
-    indexes.forEach(function (map, name) {
+    indexes.forEach((map, name) => {
       if (!Object.prototype.hasOwnProperty.call(values, name)) return;
       const v = values[name];
       const vid = keyId(v);
@@ -122,7 +122,7 @@ export class CollectionState {
 
   unindex(id: string, values: IndexValues): void {
     const indexes = this.indexes as Map<string, IndexMap>;
-    indexes.forEach(function (map, name) {
+    indexes.forEach((map, name) => {
       if (!Object.prototype.hasOwnProperty.call(values, name)) return;
       const vid = keyId(values[name]);
       const bucket = map.get(vid);
@@ -142,9 +142,8 @@ export class CollectionState {
     for (let i = 0; i < names.length; i++) indexes.set(names[i], new Map());
     this.indexes = indexes;
     const unknown: Slot[] = [];
-    const self = this;
-    this.slots.forEach(function (s, id) {
-      const v = self.visible(s);
+    this.slots.forEach((s, id) => {
+      const v = this.visible(s);
       if (!v.exists) return;
       const values = v.index || {};
       for (let i = 0; i < names.length; i++) {
@@ -154,7 +153,7 @@ export class CollectionState {
           break;
         }
       }
-      self.indexKey(id, s.key, values);
+      this.indexKey(id, s.key, values);
     });
     return unknown;
   }
@@ -169,7 +168,7 @@ export class StoreState {
 
   nextCollectionId(): number {
     let max = 0;
-    this.byId.forEach(function (_c, id) { if (id > max) max = id; });
+    this.byId.forEach((_c, id) => { if (id > max) max = id; });
     return max + 1;
   }
 
@@ -214,7 +213,7 @@ export class StoreState {
 
   /** A write that will never be durable (it failed): readers see the previous state again. */
   revert(c: CollectionState, s: Slot, op: Op): void {
-    c.changeVisible(s, function () {
+    c.changeVisible(s, () => {
       const i = s.pending.indexOf(op);
       if (i >= 0) s.pending.splice(i, 1);
     });
@@ -226,10 +225,9 @@ export class StoreState {
 
   /** Checks what replay built: every collection with entries has a catalog entry. */
   finishReplay(): void {
-    const self = this;
-    this.byId.forEach(function (c, id) {
+    this.byId.forEach((c, id) => {
       if (!c.info && c.slots.size) throw new RecordsError('ECORRUPT', 'the log has entries for collection ' + id + ' but no catalog entry for it');
-      if (!c.info) self.byId.delete(id);
+      if (!c.info) this.byId.delete(id);
     });
   }
 
@@ -240,43 +238,42 @@ export class StoreState {
   }
 
   hooks(): JournalHooks {
-    const self = this;
     return {
-      replay: function (payload, pos) {
+      replay: (payload, pos) => {
         const e = parseEntry(payload);
         if (e.kind === CATALOG) {
           const info = decodeCatalog(payload, e.valueStart);
-          const s = self.catalog.slot(e.key, true) as Slot;
-          self.replaceDurable(s, pos, payload.length, e.valueStart, null);
-          self.catalog.visibleCount = self.catalog.slots.size;
-          self.addCollection(info, e.key as string);
+          const s = this.catalog.slot(e.key, true) as Slot;
+          this.replaceDurable(s, pos, payload.length, e.valueStart, null);
+          this.catalog.visibleCount = this.catalog.slots.size;
+          this.addCollection(info, e.key as string);
           return;
         }
-        const c = self.collection(e.collection);
+        const c = this.collection(e.collection);
         const s = c.slot(e.key, true) as Slot;
         const existed = s.pos >= 0;
         if (e.kind === PUT) {
-          self.replaceDurable(s, pos, payload.length, e.valueStart, e.index);
+          this.replaceDurable(s, pos, payload.length, e.valueStart, e.index);
           if (!existed) c.visibleCount++;
         } else if (e.kind === DELETE) {
           if (existed) {
-            self.live -= FRAME_SIZE + s.len;
+            this.live -= FRAME_SIZE + s.len;
             c.visibleCount--;
           }
           s.pos = -1;
           c.dropIfEmpty(s);
         }
       },
-      isLive: function (payload, pos) {
-        const e = self.entrySlot(payload);
+      isLive: (payload, pos) => {
+        const e = this.entrySlot(payload);
         return e.kind !== DELETE && !!e.s && e.s.pos === pos;
       },
-      moved: function (payload, from, to) {
-        const e = self.entrySlot(payload);
+      moved: (payload, from, to) => {
+        const e = this.entrySlot(payload);
         if (e.s && e.s.pos === from) e.s.pos = to;
       },
-      liveBytes: function () {
-        return self.live;
+      liveBytes: () => {
+        return this.live;
       },
     };
   }

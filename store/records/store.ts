@@ -50,23 +50,18 @@ function isBlockDevice(t: BlockDevice | PageStore): t is BlockDevice {
 }
 
 /** Opens (or, on a blank device, creates) the records store on a block device or page store. */
-export function openStore(target: BlockDevice | PageStore, options: StoreOptions = {}): Promise<RecordStore> {
-  let pages: PageStore;
-  try {
-    pages = isBlockDevice(target) ? blockPageStore(target, options.pageSize || DEFAULT_PAGE_SIZE) : target;
-  } catch (e) {
-    return Promise.reject(e);
-  }
+export async function openStore(target: BlockDevice | PageStore, options: StoreOptions = {}): Promise<RecordStore> {
+  const pages = isBlockDevice(target) ? blockPageStore(target, options.pageSize || DEFAULT_PAGE_SIZE) : target;
   const state = new StoreState();
-  return Journal.open(pages, state.hooks(), { format: options.format, cachePages: options.cachePages }).then(function (journal) {
-    state.finishReplay();
-    return new Store(journal, state);
-  });
+  const journal = await Journal.open(pages, state.hooks(), { format: options.format, cachePages: options.cachePages });
+  state.finishReplay();
+  return new Store(journal, state);
 }
 
 interface Waiter {
   append: () => Promise<void>;
-  resolve: () => void;
+  /** Given the append's promise: settles as it does. */
+  resolve: (append: Promise<void>) => void;
   reject: (e: unknown) => void;
 }
 
@@ -124,14 +119,14 @@ class Store implements RecordStore {
     } else {
       const info: CatalogInfo = { id: this.state.nextCollectionId(), type: codec.type, schema: codec.schema, hash: codec.hash, keyField: key };
       c = this.state.addCollection(info, name);
-      this.register(c, info);
+      void this.register(c, info);
     }
-    const self = this;
+    const registered = c;
     const collection = new TypedCollection<T>({
       state: this.state,
       journal: this.journal,
-      whenRegistered: function (append) { return self.whenRegistered(c as CollectionState, append); },
-      check: function () { self.check(); },
+      whenRegistered: (append) => this.whenRegistered(registered, append),
+      check: () => { this.check(); },
     }, c, codec, key, index);
     this.opened.set(name, { collection: collection as unknown as Collection<unknown>, hash: codec.hash, key: key, index: indexText });
     return collection;
@@ -142,46 +137,48 @@ class Store implements RecordStore {
    * `waiting` and are appended synchronously, in call order, the moment the
    * entry is durable, so the log keeps every key's writes in call order.
    */
-  private register(c: CollectionState, info: CatalogInfo): void {
-    const self = this;
+  private async register(c: CollectionState, info: CatalogInfo): Promise<void> {
     const catalog = this.state.catalog;
     const s = catalog.slot(c.name, true) as Slot;
     const op = catalog.newOp(true, encodeCatalog(c.name, info), 0, null);
     const waiting: Waiter[] = [];
     this.registering.set(c.id, waiting);
-    catalog.changeVisible(s, function () { s.pending.push(op); });
-    this.journal.append(op.payload, function (pos) { self.state.commit(catalog, s, op, pos); }).then(function () {
-      self.registering.delete(c.id);
-      for (let i = 0; i < waiting.length; i++) waiting[i].append().then(waiting[i].resolve, waiting[i].reject);
-    }, function (e) {
-      self.state.revert(catalog, s, op);
+    catalog.changeVisible(s, () => { s.pending.push(op); });
+    try {
+      await this.journal.append(op.payload, (pos) => { this.state.commit(catalog, s, op, pos); });
+    } catch (e) {
+      this.state.revert(catalog, s, op);
       // The collection's next write registers it again.
-      self.registering.set(c.id, null);
+      this.registering.set(c.id, null);
       for (let i = 0; i < waiting.length; i++) waiting[i].reject(e);
-    });
+      return;
+    }
+    this.registering.delete(c.id);
+    // Each waiting write settles as its append does.
+    for (let i = 0; i < waiting.length; i++) waiting[i].resolve(waiting[i].append());
   }
 
   private whenRegistered(c: CollectionState, append: () => Promise<void>): Promise<void> {
     let waiting = this.registering.get(c.id);
     if (waiting === undefined) return append();
     if (waiting === null) {
-      this.register(c, c.info as CatalogInfo);
+      void this.register(c, c.info as CatalogInfo);
       waiting = this.registering.get(c.id) as Waiter[];
     }
     const list = waiting;
-    return new Promise<void>(function (resolve, reject) { list.push({ append: append, resolve: resolve, reject: reject }); });
+    return new Promise<void>((resolve, reject) => { list.push({ append: append, resolve: resolve, reject: reject }); });
   }
 
   collections(): string[] {
     const names: string[] = [];
-    this.state.byName.forEach(function (_c, name) { names.push(name); });
+    this.state.byName.forEach((_c, name) => { names.push(name); });
     return names.sort();
   }
 
   stats(): StoreStats {
     const s = this.journal.stats() as StoreStats;
     s.collections = {};
-    this.state.byName.forEach(function (c, name) { s.collections[name] = c.visibleCount; });
+    this.state.byName.forEach((c, name) => { s.collections[name] = c.visibleCount; });
     return s;
   }
 

@@ -25,16 +25,16 @@ export interface FaultStore extends PageStore {
 const SECTOR = 512;
 
 export function faultStore(pages: number, pageSize: number, cutAt = Infinity, initial?: Uint8Array): FaultStore {
-  let durable = new Uint8Array(pages * pageSize);
+  const durable = new Uint8Array(pages * pageSize);
   if (initial) durable.set(initial.subarray(0, durable.length));
   const current = new Uint8Array(durable);
   let unflushed: { at: number; data: Uint8Array }[] = [];
   let torn: { at: number; data: Uint8Array } | null = null;
   let writes = 0;
   let dead = false;
-  let die: () => void = function () {};
-  const died = new Promise<void>(function (resolve) { die = resolve; });
-  const never = new Promise<never>(function () {});
+  let die: () => void = () => {};
+  const died = new Promise<void>((resolve) => { die = resolve; });
+  const never = new Promise<never>(() => {});
 
   const store: FaultStore = {
     pageSize: pageSize,
@@ -42,9 +42,10 @@ export function faultStore(pages: number, pageSize: number, cutAt = Infinity, in
     get writes() { return writes; },
     get dead() { return dead; },
     died: died,
-    read: function (page, buf) {
+    read: async (page, buf) => {
       if (dead) return never;
-      return Promise.resolve().then(function () { buf.set(current.subarray(page * pageSize, page * pageSize + buf.length)); });
+      await null; // completes on a later turn, as a device does
+      buf.set(current.subarray(page * pageSize, page * pageSize + buf.length));
     },
     write: function (page, buf) {
       if (dead) return never;

@@ -55,14 +55,14 @@ export async function runResolverScenario(): Promise<string[]> {
       lines.push(what + ': ' + (e instanceof ResolveError ? e.code : 'other: ' + String(e)));
     }
   }
-  await step('A www', r.resolve4('www.example.com'), function (v) { return v.join(' '); });
-  await step('A www again', r.query('WWW.example.com.', 1), function (v) { return v.name + ' cached=' + v.fromCache + ' ttl=' + v.records[0].ttl; });
-  await step('MX', r.resolveMx('example.com'), function (v) { return v.map(function (m) { return m.preference + ' ' + m.exchange; }).join(', '); });
-  await step('AAAA', r.resolve6('v6.example.com'), function (v) { return v.join(' '); });
-  await step('TXT', r.resolveTxt('web.example.com'), function (v) { return JSON.stringify(v); });
-  await step('NXDOMAIN', r.resolve4('nothere.example.com'), function (v) { return v.join(' '); });
-  await step('NODATA', r.resolve6('web.example.com'), function (v) { return v.join(' '); });
-  await step('big TXT over TCP', r.resolveTxt('big.example.com'), function (v) { return v.length + ' strings'; });
+  await step('A www', r.resolve4('www.example.com'), (v) => v.join(' '));
+  await step('A www again', r.query('WWW.example.com.', 1), (v) => v.name + ' cached=' + v.fromCache + ' ttl=' + v.records[0].ttl);
+  await step('MX', r.resolveMx('example.com'), (v) => v.map((m) => m.preference + ' ' + m.exchange).join(', '));
+  await step('AAAA', r.resolve6('v6.example.com'), (v) => v.join(' '));
+  await step('TXT', r.resolveTxt('web.example.com'), (v) => JSON.stringify(v));
+  await step('NXDOMAIN', r.resolve4('nothere.example.com'), (v) => v.join(' '));
+  await step('NODATA', r.resolve6('web.example.com'), (v) => v.join(' '));
+  await step('big TXT over TCP', r.resolveTxt('big.example.com'), (v) => v.length + ' strings');
   lines.push('truncated answers: ' + (r.counters['resolver.truncated'] || 0));
   return lines;
 }

@@ -17,16 +17,14 @@ export interface ParsedResponse {
 }
 
 /** Everything the flow yields until its end (a reset ends it too). */
-export function readAll(flow: Flow): Promise<Uint8Array> {
+export async function readAll(flow: Flow): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  const step = function (): Promise<Uint8Array> {
-    return flow.read().then(function (d) {
-      if (d === null) return concat(parts.length ? parts : [new Uint8Array(0)]);
-      parts.push(d);
-      return step();
-    }, function () { return concat(parts.length ? parts : [new Uint8Array(0)]); });
-  };
-  return step();
+  try {
+    for (let d = await flow.read(); d !== null; d = await flow.read()) parts.push(d);
+  } catch (e) {
+    // A reset ends it too.
+  }
+  return concat(parts.length ? parts : [new Uint8Array(0)]);
 }
 
 /**

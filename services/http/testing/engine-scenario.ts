@@ -179,13 +179,13 @@ export async function runScenario(): Promise<string[]> {
     '/big.bin': new Array(40001).join('z'),
   }, WALL - 86400000);
   const r = router()
-    .get('/healthz', function () { return text('ok'); })
-    .post('/echo', function (req) { return { status: 200, body: req.body }; })
-    .get('/items/:id', function (req) { return json({ id: req.params.id, q: req.query.q }); })
-    .put('/json', function (req) { return json({ got: readJson(req) }, 201); })
-    .get('/throw', function () { throw new Error('boom'); })
-    .get('/conflict', function () { throw new HttpError(409, 'taken'); })
-    .get('/slow', function () { return new Promise(function (resolve) { clock.after(250, function () { resolve(text('late')); }); }); })
+    .get('/healthz', () => text('ok'))
+    .post('/echo', (req) => ({ status: 200, body: req.body }))
+    .get('/items/:id', (req) => json({ id: req.params.id, q: req.query.q }))
+    .put('/json', (req) => json({ got: readJson(req) }, 201))
+    .get('/throw', () => { throw new Error('boom'); })
+    .get('/conflict', () => { throw new HttpError(409, 'taken'); })
+    .get('/slow', () => { return new Promise((resolve) => { clock.after(250, () => { resolve(text('late')); }); }); })
     .fallback(serveFiles(site, { clock: function () { return WALL; } }));
   const log: string[] = [];
   const etag = '"' + (13).toString(16) + '-' + (WALL - 86400000).toString(16) + '"';

@@ -29,8 +29,7 @@ class Pipe {
     this.chunks.push(copy);
     this.queued += copy.length;
     if (this.queued <= this.highWater) return Promise.resolve();
-    const self = this;
-    return new Promise<void>(function (resolve, reject) { self.writers.push({ bytes: copy.length, w: { resolve: resolve, reject: reject } }); });
+    return new Promise<void>((resolve, reject) => { this.writers.push({ bytes: copy.length, w: { resolve: resolve, reject: reject } }); });
   }
 
   take(): Promise<Uint8Array | null> {
@@ -42,8 +41,7 @@ class Pipe {
     }
     if (this.failure) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve(null);
-    const self = this;
-    return new Promise(function (resolve, reject) { self.readers.push({ resolve: resolve, reject: reject }); });
+    return new Promise((resolve, reject) => { this.readers.push({ resolve: resolve, reject: reject }); });
   }
 
   end(): void {
@@ -113,9 +111,7 @@ export function flowPair(options?: FlowPairOptions): FlowPair {
   const down = new Pipe(high);
   const clientEnd = o.client || { address: 0x0a000002, port: 40000 };
   const serverEnd = o.server || { address: 0x0a000001, port: 80 };
-  let client: TestFlow;
-  let server: TestFlow;
-  client = side(down, up, clientEnd, serverEnd, function () { return server; });
-  server = side(up, down, serverEnd, clientEnd, function () { return client; });
+  const client: TestFlow = side(down, up, clientEnd, serverEnd, () => server);
+  const server: TestFlow = side(up, down, serverEnd, clientEnd, () => client);
   return { client: client, server: server };
 }

@@ -59,7 +59,7 @@ export function generateCodecSource(source: string, typeName: string): Generated
   const program = ts.createProgram([file], baseOptions, makeHost({ [file]: source + '\nexport {};\n' }, baseOptions));
   const checker = program.getTypeChecker();
   const sf = program.getSourceFile(file) as ts.SourceFile;
-  const symbol = checker.getSymbolsInScope(sf, ts.SymbolFlags.Type).filter(function (s) { return s.getName() === typeName; })[0];
+  const symbol = checker.getSymbolsInScope(sf, ts.SymbolFlags.Type).filter((s) => s.getName() === typeName)[0];
   if (!symbol) throw new Error('no type ' + typeName + ' in the source');
   return generateCodec(analyzeType(checker, checker.getDeclaredTypeOfSymbol(symbol), typeName), typeName);
 }
@@ -88,7 +88,7 @@ export function compileWithRecords(files: Record<string, string>): Record<string
   const transformer = recordsTransformer(program, { displayPath: function (f) { return f.slice(REPO.length); } });
   for (const name of Object.keys(absolute)) {
     const sf = program.getSourceFile(name) as ts.SourceFile;
-    program.emit(sf, function (fileName, text) {
+    program.emit(sf, (fileName, text) => {
       if (fileName.endsWith('.js')) out[name.slice(VIRTUAL_DIR.length + 1)] = text;
     }, undefined, false, { before: [transformer] });
   }

@@ -8,11 +8,12 @@
  * data.img, made from content/ at build time; on the Xen boards the disk
  * dom0 exports), or instead the host files given with --zone FILE
  * (repeatable; the unix and node boards). A zone that does not load prints
- * its error (file:line) and exits 1. Imports only 'nymote', so the folder
+ * its error (file:line) and exits 1 (at once: the network the board
+ * started, DHCP and all, would keep the program alive). Imports only 'nymote', so the folder
  * builds from anywhere.
  */
 import {
-  bootOption, bootOptions, createAuthority, createResponder, defineApp, formatIpv4, formatName, loadFolderZones, loadZoneFiles,
+  bootOption, bootOptions, createAuthority, createResponder, defineApp, exit, formatIpv4, formatName, loadFolderZones, loadZoneFiles,
   mount, parseIpv4, serveDns, ZoneError, type BlockDevice, type HostFiles, type Ipv4Address, type Zone,
 } from 'nymote';
 
@@ -50,9 +51,9 @@ export default defineApp({
       zones = await zonesFor(args, store, files);
     } catch (e) {
       console.log(e instanceof ZoneError ? e.message : 'dns: ' + (e as Error).message);
-      return 1;
+      return exit(1);
     }
-    if (zones.length === 0) { console.log('dns: no zones: the data volume has no files in ' + ZONES_FOLDER); return 1; }
+    if (zones.length === 0) { console.log('dns: no zones: the data volume has no files in ' + ZONES_FOLDER); return exit(1); }
     await net.ready;
     const port = Number(bootOption(args, '--port') || 53);
     serveDns(net, createResponder(createAuthority(zones)), { port, axfrAllow: axfrPeers(args) });

@@ -12,7 +12,7 @@
  * stops them). Imports only 'nymote', so `nymote new NAME` copies it anywhere.
  */
 import {
-  bootOption, defineApp, folderSource, formatIpv4, json, mount, router, serveFiles, serveHttp, volumeSource,
+  bootOption, defineApp, exit, folderSource, formatIpv4, json, mount, router, serveFiles, serveHttp, volumeSource,
   type FileSource, type Request,
 } from 'nymote';
 
@@ -25,12 +25,12 @@ export default defineApp({
   needs: { net: 'network', store: 'block?', files: 'files?' },
   async main({ net, store, files }, { args, board }) {
     const port = Number(bootOption(args, '--port') || 80);
-    if (!(port > 0 && port < 65536)) { console.log('homepage: --port ' + bootOption(args, '--port') + ': not a port number'); return 1; }
+    if (!(port > 0 && port < 65536)) { console.log('homepage: --port ' + bootOption(args, '--port') + ': not a port number'); return exit(1); }
     const folder = bootOption(args, '--content');
     let site: FileSource;
     let from: string;
     if (folder) {
-      if (!files) { console.log('homepage: --content ' + folder + ": this board has no host files; put the site on the data volume"); return 1; }
+      if (!files) { console.log('homepage: --content ' + folder + ": this board has no host files; put the site on the data volume"); return exit(1); }
       site = await folderSource(files, folder);
       from = folder;
     } else if (store) {
@@ -38,7 +38,7 @@ export default defineApp({
       from = 'its data volume';
     } else {
       console.log('homepage: no site to serve: give it a data volume (--disk PATH) or --content DIR');
-      return 1;
+      return exit(1);
     }
     await net.ready;
     const started = Date.now();

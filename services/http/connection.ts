@@ -150,21 +150,26 @@ class Connection {
     return true;
   }
 
-  private async call(req: Request): Promise<CheckedResponse> {
-    let res: Response;
+  private call(req: Request): Promise<CheckedResponse> {
+    let p: Promise<Response>;
     try {
-      res = await this.handler(req);
+      p = Promise.resolve(this.handler(req));
     } catch (e) {
+      p = Promise.reject(e);
+    }
+    // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per request; HOTPATH_CALL
+    return p.then((res) => {
+      const checked = checkResponse(res);
+      if (typeof checked !== 'string') return checked;
+      count(this.counters, 'http.handler-errors');
+      this.s.onError(new Error('bad response: ' + checked), req);
+      return internalError();
+    }, (e) => {
       if (e instanceof HttpError && e.status >= 400 && e.status <= 599) return checkResponse(errorResponse(e.status, e.reason)) as CheckedResponse;
       count(this.counters, 'http.handler-errors');
       this.s.onError(e, req);
       return internalError();
-    }
-    const checked = checkResponse(res);
-    if (typeof checked !== 'string') return checked;
-    count(this.counters, 'http.handler-errors');
-    this.s.onError(new Error('bad response: ' + checked), req);
-    return internalError();
+    });
   }
 
   private async send(r: CheckedResponse, method: string, version: 'HTTP/1.0' | 'HTTP/1.1', keepAlive: boolean, line: string | null): Promise<SendResult> {

@@ -19,13 +19,15 @@ export function settlesWithin(p: Promise<unknown>, scheduler: Scheduler, ms: num
     const timer = scheduler.after(Math.max(0, ms), () => {
       if (!done) { done = true; resolve(false); }
     });
-    void settled(p, () => {
+    const settle = (): void => {
       if (!done) { done = true; timer.cancel(); resolve(true); }
-    });
+    };
+    // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per response write (writeWithin); HOTPATH_SETTLES
+    p.then(settle, settle);
   });
 }
 
-/** Runs `then` once `p` has settled, either way. */
+/** Runs `then` once `p` has settled, either way; resolves after it. */
 async function settled(p: Promise<unknown>, then: () => void): Promise<void> {
   try {
     await p;
@@ -45,53 +47,35 @@ export class FlowReader {
   constructor(private readonly flow: Flow, private readonly scheduler: Scheduler) {}
 
   read(ms: number): Promise<ReadResult> {
-    if (!this.pending) this.pending = this.readFlow();
+    if (!this.pending) {
+      // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per read of a request; HOTPATH_READ
+      this.pending = this.flow.read().then((data): ReadResult => data === null ? { kind: 'end' } : { kind: 'data', data: data }, (): ReadResult => ({ kind: 'error' }));
+    }
     const p = this.pending;
     return new Promise<ReadResult>((resolve) => {
       let done = false;
       const timer = this.scheduler.after(Math.max(0, ms), () => {
         if (!done) { done = true; resolve({ kind: 'timeout' }); }
       });
-      void this.deliver(p, () => done, (r) => {
+      // eslint-disable-next-line promise/prefer-await-to-then -- hot path: as above
+      p.then((r) => {
+        if (done) return;
         done = true;
         timer.cancel();
+        if (this.pending === p) this.pending = null;
         resolve(r);
       });
     });
   }
-
-  private async readFlow(): Promise<ReadResult> {
-    try {
-      const data = await this.flow.read();
-      return data === null ? { kind: 'end' } : { kind: 'data', data: data };
-    } catch (e) {
-      return { kind: 'error' };
-    }
-  }
-
-  /** Hands `p`'s result to `take` unless the read timed out (`late`); the next read() starts a new one. */
-  private async deliver(p: Promise<ReadResult>, late: () => boolean, take: (r: ReadResult) => void): Promise<void> {
-    const r = await p;
-    if (late()) return;
-    if (this.pending === p) this.pending = null;
-    take(r);
-  }
 }
 
 /** Writes `data`; false when the write failed or did not complete within `ms` (the caller aborts). */
-export async function writeWithin(flow: Flow, data: Uint8Array, scheduler: Scheduler, ms: number): Promise<boolean> {
-  const write = succeeds(flow.write(data));
-  return (await settlesWithin(write, scheduler, ms)) && (await write);
-}
-
-/** Whether `p` fulfils (false: it rejects). */
-async function succeeds(p: Promise<unknown>): Promise<boolean> {
-  try {
-    await p;
-    return true;
-  } catch (e) {
-    return false;
-  }
+export function writeWithin(flow: Flow, data: Uint8Array, scheduler: Scheduler, ms: number): Promise<boolean> {
+  let ok = false;
+  // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per response write (a response of up to 16 KiB is one, a file one per 16 KiB piece); HOTPATH_WRITE
+  const write = flow.write(data).then(() => { ok = true; }, () => { ok = false; });
+  // eslint-disable-next-line promise/prefer-await-to-then -- hot path: as above
+  return settlesWithin(write, scheduler, ms).then((inTime) => inTime && ok);
 }
 
 /** Octets read and thrown away while lingering before we stop listening and reset. */

@@ -128,16 +128,16 @@ export class TypedCollection<T> implements Collection<T> {
     return key;
   }
 
-  private async write(s: Slot, op: Op): Promise<void> {
+  private write(s: Slot, op: Op): Promise<void> {
     const ctx = this.ctx;
     const c = this.c;
     c.changeVisible(s, () => { s.pending.push(op); });
-    try {
-      await ctx.whenRegistered(() => ctx.journal.append(op.payload, (pos) => { ctx.state.commit(c, s, op, pos); }));
-    } catch (e) {
+    const append = (): Promise<void> => ctx.journal.append(op.payload, (pos) => { ctx.state.commit(c, s, op, pos); });
+    // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per record saved or deleted; as an async function it cost 216k more instructions per save in Duktape (+25% for saves in batches of 32)
+    return ctx.whenRegistered(append).then(undefined, (e) => {
       ctx.state.revert(c, s, op);
       throw e;
-    }
+    });
   }
 
   save(value: T): Promise<void> {

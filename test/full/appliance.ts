@@ -12,6 +12,8 @@ export interface BootedAppliance {
   /** The network namespace holding the host's end of the tap. */
   ns: string;
   guest: string;
+  /** When QEMU was started (Date.now(), after the build): boot times count from here. */
+  startedAt: number;
   out(): string;
   /** Waits for the console to match; fails with the console's tail. */
   waitFor(pattern: RegExp, ms: number): Promise<void>;
@@ -30,6 +32,7 @@ export async function bootAppliance(app: string, board: string, net: string, arg
   sh('ip', ['-n', ns, 'addr', 'add', `${net}.1/24`, 'dev', 'tap0']);
   sh('ip', ['-n', ns, 'link', 'set', 'tap0', 'up']);
   // No --disk: the boot gives the guest the image's data.img (the app's content/).
+  const startedAt = Date.now();
   const boot: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, join(REPO, 'bin', 'nymote.js'), 'boot', dir, '--full',
     '--timeout', '600', '--', '--tap', 'tap0', '--ipv4', `${guest}/24`, ...args]);
   let out = '';
@@ -38,6 +41,7 @@ export async function bootAppliance(app: string, board: string, net: string, arg
   return {
     ns,
     guest,
+    startedAt,
     out: () => out,
     async waitFor(pattern, ms) {
       for (const until = Date.now() + ms; !pattern.test(out);) {

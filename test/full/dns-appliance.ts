@@ -49,9 +49,14 @@ export function dnsApplianceCases(board: string, net: string): void {
 
   describe(`apps/dns on ${board} --full: zones from its data volume over blkfront, answers over netfront`, () => {
     it('loads the zone from the xvda disk and answers dig from the other side of the bridge', async () => {
-      await guest.waitFor(new RegExp(`dns: serving home\\.arpa\\. on ${guest.guest.replace(/\./g, '\\.')}:53`), 300_000);
-      console.log(`${board} --full: build and QEMU start to the dns appliance serving: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      const answer = await dig([`@${guest.guest}`, '+norec', '+tries=3', '+time=5', 'www.home.arpa', 'A'], guest.ns);
+      // Asked from the start, once a second: the time to the first answer is the boot time a user sees.
+      let answer = '';
+      for (const until = Date.now() + 300_000; !/flags: qr aa;/.test(answer);) {
+        if (Date.now() > until) throw new Error(`no answer from ${guest.guest}:53 in 300 s:\n${guest.out().slice(-6000)}`);
+        answer = await dig([`@${guest.guest}`, '+norec', '+tries=1', '+time=1', 'www.home.arpa', 'A'], guest.ns);
+      }
+      console.log(`${board} --full: QEMU start to the first DNS answer: ${((Date.now() - guest.startedAt) / 1000).toFixed(1)} s (with the build: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      await guest.waitFor(new RegExp(`dns: serving home\\.arpa\\. on ${guest.guest.replace(/\./g, '\\.')}:53`), 10_000);
       expect(answer).toMatch(/flags: qr aa;/);
       expect(answer).toMatch(/www\.home\.arpa\.\s+3600\s+IN\s+CNAME\s+nymote\.home\.arpa\.\nnymote\.home\.arpa\.\s+3600\s+IN\s+A\s+192\.168\.1\.2/);
     }, 400_000);

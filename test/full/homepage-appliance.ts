@@ -35,9 +35,17 @@ export function homepageApplianceCases(board: string, net: string): void {
 
   describe(`apps/homepage on ${board} --full: the site from its data volume over blkfront, HTTP over netfront`, () => {
     it('serves its files byte-exact, with validators, ranges and the gzip variant', async () => {
-      await guest.waitFor(new RegExp(`homepage: serving its data volume on http://${guest.guest.replace(/\./g, '\\.')}:80/`), 300_000);
-      console.log(`${board} --full: build and QEMU start to the homepage serving: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       const base = `http://${guest.guest}`;
+      // Asked from the start, once a second: the time to the first response is the boot time a user sees.
+      for (const until = Date.now() + 300_000; ;) {
+        const first = await new Promise<string>((resolve) => execFile('ip', ['netns', 'exec', guest.ns, 'curl', '-sS', '--max-time', '1', '-o', '/dev/null', '-w', '%{http_code}', base + '/'],
+          (_e, out) => resolve(out)));
+        if (first === '200') break;
+        if (Date.now() > until) throw new Error(`no HTTP response from ${base} in 300 s:\n${guest.out().slice(-6000)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      console.log(`${board} --full: QEMU start to the first HTTP response: ${((Date.now() - guest.startedAt) / 1000).toFixed(1)} s (with the build: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      await guest.waitFor(new RegExp(`homepage: serving its data volume on http://${guest.guest.replace(/\./g, '\\.')}:80/`), 10_000);
       expect((await curl([base + '/'])).out).toBe(readFileSync(join(CONTENT, 'index.html'), 'latin1'));
       const png = readFileSync(join(CONTENT, 'images', 'garden.png'));
       expect(Buffer.from((await curl([base + '/images/garden.png'])).out, 'latin1').equals(png)).toBe(true);

@@ -141,6 +141,19 @@ static duk_ret_t native_heap_stats(duk_context *ctx) {
 	return 1;
 }
 
+static duk_ret_t native_internet_sum(duk_context *ctx) {
+	duk_size_t len;
+	const uint8_t *p = duk_require_buffer_data(ctx, 0, &len);
+	duk_uint_t start = duk_require_uint(ctx, 1);
+	duk_uint_t end = duk_require_uint(ctx, 2);
+	double sum = duk_get_number_default(ctx, 3, 0);
+	if (start > end || end > len) return duk_error(ctx, DUK_ERR_RANGE_ERROR, "bytes %u..%u of %u", (unsigned)start, (unsigned)end, (unsigned)len);
+	/* lib/checksum.ts sums stay below 2^53; anything else is a caller's bug. */
+	if (!(sum >= 0 && sum < 9007199254740992.0)) return duk_error(ctx, DUK_ERR_RANGE_ERROR, "bad initial sum");
+	duk_push_uint(ctx, nymote_internet_sum(p + start, end - start, (uint64_t)sum));
+	return 1;
+}
+
 static void push_engine_info(duk_context *ctx) {
 	static const char hex[] = "0123456789abcdef";
 	char hash[65];
@@ -166,6 +179,7 @@ static const duk_function_list_entry kernel_natives[] = {
 	{"pages", native_pages, 1},
 	{"exit", native_exit, 1},
 	{"heapStats", native_heap_stats, 0},
+	{"internetSum", native_internet_sum, 4},
 	{NULL, NULL, 0},
 };
 

@@ -68,6 +68,12 @@ interface NymoteKernel {
   pages(count: number): ArrayBuffer;
   exit(code: number): never;
   heapStats(): NymoteHeapStats;
+  /**
+   * RFC 1071: `sum` (an integer, 0 <= sum < 2^53) plus bytes [start, end) of `buf` as big-endian
+   * 16-bit words, one's complement, folded into [0, 0xffff]. In C on the unix and Xen platforms;
+   * absent on the node board, where lib/checksum.ts sums in TypeScript.
+   */
+  internetSum?(buf: Uint8Array, start: number, end: number, sum: number): number;
   readonly unix?: NymoteUnixNatives;
   readonly xen?: NymoteXenNatives;
 }

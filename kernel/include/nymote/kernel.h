@@ -86,6 +86,10 @@ void nymote_heap_stats(struct nymote_heap_stats *out);
  *   __kernel.exit(code)               never returns
  *   __kernel.heapStats()              { arena, inUse, peak, allocations }
  *   __kernel.engine                   { duktape: "2.7.0", configHash: hex }
+ *   __kernel.internetSum(u8, start, end, sum)
+ *                                     nymote_internet_sum of bytes [start, end) of u8
+ *                                     plus sum (an integer >= 0 below 2^53): a number
+ *                                     in [0, 0xffff]; RangeError outside the view
  *
  * unix platform (__kernel.unix), errors thrown as Error with .code = "ENOENT"…:
  *   open(path, flags, mode) -> fd        flags: "r", "r+", "w", "a", "rw+" (create)
@@ -111,6 +115,14 @@ void nymote_heap_stats(struct nymote_heap_stats *out);
  *   xenstore                          { page: ArrayBuffer (the ring), port } or absent
  *   fence()                           a full memory barrier (shared rings; ARM reorders)
  */
+
+/* The byte primitives behind natives of part 3, in C for their data-parallel
+ * loops and callable by a platform too. */
+
+/* RFC 1071: `sum` plus the bytes as big-endian 16-bit words (an odd last
+ * byte padded with zero), one's complement, folded to [0, 0xffff] and not
+ * complemented: ~result & 0xffff is the checksum field. */
+uint32_t nymote_internet_sum(const void *buf, size_t len, uint64_t sum);
 
 /* ------------------------------------------------------------------------ */
 /* Application image (bytecode blob)                                         */

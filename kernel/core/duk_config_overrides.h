@@ -27,6 +27,12 @@ extern void nymote_engine_fatal(void *udata, const char *msg);
 #undef DUK_USE_TRACEBACK_DEPTH
 #define DUK_USE_TRACEBACK_DEPTH 24
 
-/* DUK_USE_FASTINT stays off: on the ARM guest, JSON.stringify of an integer
- * printed "ld" (Duktape formats fastints with a long long conversion that
- * newlib-nano's printf lacks). Found by the tier-5 homepage test (/healthz). */
+/* Integers as 48-bit fastints: integer arithmetic and typed-array indexing
+ * without doubles. JSON prints a fastint with sprintf "%lld", which the ARM
+ * guest's newlib-nano printf lacks (it printed "ld", caught by the tier-5
+ * homepage test's /healthz): the engine's sprintf does that one conversion
+ * itself (kernel/core/format.c). */
+#define DUK_USE_FASTINT
+extern int nymote_engine_sprintf(char *buf, const char *fmt, ...);
+#undef DUK_SPRINTF
+#define DUK_SPRINTF nymote_engine_sprintf

@@ -29,7 +29,7 @@ import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from '.
 import {
   HOP_BROADCAST, HOP_LOCAL, HOP_MULTICAST, HOP_NONE, isMulticast, isSubnetBroadcast, multicastMac, nextHop, type Ipv4Config,
 } from './routing';
-import { IPV4_HEADER_LENGTH, isFragment, parseIpv4Packet, writeIpv4Header } from './wire';
+import { emptyIpv4Packet, IPV4_HEADER_LENGTH, isFragment, parseIpv4PacketInto, writeIpv4Header } from './wire';
 
 export type { Ipv4Config } from './routing';
 
@@ -74,6 +74,9 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
   const seed = new Uint8Array(2);
   options.random(seed);
   let nextId = (seed[0] << 8) | seed[1];
+
+  /** Every received packet is parsed into this one object (read before anything is delivered; delivery never re-enters input). */
+  const p = emptyIpv4Packet();
 
   function deliver(src: Ipv4Address, dst: Ipv4Address, protocol: number, payload: Uint8Array): void {
     const transport = transports[protocol];
@@ -121,8 +124,8 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
 
     input(buf) {
       if (stopped) return;
-      const p = parseIpv4Packet(buf);
-      if (typeof p === 'string') { count(counters, 'ipv4.' + p); return; }
+      const error = parseIpv4PacketInto(buf, p);
+      if (error) { count(counters, 'ipv4.' + error); return; }
       if (p.headerLength > IPV4_HEADER_LENGTH) { count(counters, 'ipv4.options'); return; }
       if (!accepts(p.dst, p.protocol)) { count(counters, 'ipv4.not-for-us'); return; }
       if (badSource(p.src)) { count(counters, 'ipv4.bad-source'); return; }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildIpv4Packet, parseIpv4Packet } from './wire';
+import { buildIpv4Packet, emptyIpv4Packet, parseIpv4Packet, parseIpv4PacketInto } from './wire';
 import { fragmentSlices } from './fragment';
 import { HOP_BROADCAST, HOP_LOCAL, HOP_MULTICAST, HOP_NONE, multicastMac, nextHop } from './routing';
 import { parseIpv4 } from '../address';
@@ -27,6 +27,25 @@ describe('ipv4 wire', () => {
         expect({ ...p, payload: Array.from(p.payload) }).toEqual({
           ...f, headerLength: 20, totalLength: 20 + payload.length, payload: Array.from(payload),
         });
+      }));
+  });
+
+  it('parsing into a reused packet object gives what a fresh parse gives, and an error leaves it as it was', () => {
+    const header = fc.record({
+      id: fc.integer({ min: 0, max: 0xffff }), moreFragments: fc.boolean(), ttl: fc.integer({ min: 0, max: 255 }),
+      protocol: fc.integer({ min: 0, max: 255 }), src: ip, dst: ip,
+    });
+    fc.assert(fc.property(header, header, fc.uint8Array({ maxLength: 60 }), fc.uint8Array({ maxLength: 60 }), fc.uint8Array({ maxLength: 30 }),
+      (f1, f2, p1, p2, junk) => {
+        const into = emptyIpv4Packet();
+        expect(parseIpv4PacketInto(buildIpv4Packet({ ...f1, totalLength: 0 }, p1), into)).toBe(null);
+        const second = buildIpv4Packet({ ...f2, totalLength: 0 }, p2);
+        expect(parseIpv4PacketInto(second, into)).toBe(null);
+        expect(into).toEqual(parseIpv4Packet(second));
+        const before = { ...into };
+        const error = parseIpv4PacketInto(junk, into);
+        if (error) expect(into).toEqual(before);
+        else expect(into).toEqual(parseIpv4Packet(junk));
       }));
   });
 

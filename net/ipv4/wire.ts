@@ -36,6 +36,25 @@ export type Ipv4ParseError = 'short' | 'bad-version' | 'bad-ihl' | 'bad-length' 
 
 /** Reads and checks a packet, or names what is wrong with it. Never throws. */
 export function parseIpv4Packet(buf: Uint8Array): Ipv4Packet | Ipv4ParseError {
+  const packet = emptyIpv4Packet();
+  const error = parseIpv4PacketInto(buf, packet);
+  return error || packet;
+}
+
+/** A packet object to parse into (parseIpv4PacketInto overwrites every field). */
+export function emptyIpv4Packet(): Ipv4Packet {
+  return {
+    headerLength: 0, tos: 0, totalLength: 0, id: 0, dontFragment: false, moreFragments: false,
+    fragmentOffset: 0, ttl: 0, protocol: 0, src: 0, dst: 0, payload: EMPTY,
+  };
+}
+
+/**
+ * parseIpv4Packet into a packet object the caller reuses (the receive path
+ * allocates nothing per packet but the payload view); null when the packet
+ * is good. `into` is left as it was on error.
+ */
+export function parseIpv4PacketInto(buf: Uint8Array, into: Ipv4Packet): Ipv4ParseError | null {
   if (buf.length < IPV4_HEADER_LENGTH) return 'short';
   if (buf[0] >>> 4 !== 4) return 'bad-version';
   const headerLength = (buf[0] & 0x0f) * 4;
@@ -44,21 +63,22 @@ export function parseIpv4Packet(buf: Uint8Array): Ipv4Packet | Ipv4ParseError {
   if (totalLength < headerLength || totalLength > buf.length) return 'bad-length';
   if (checksum(buf, 0, headerLength) !== 0) return 'bad-checksum';
   const frag = (buf[6] << 8) | buf[7];
-  return {
-    headerLength: headerLength,
-    tos: buf[1],
-    totalLength: totalLength,
-    id: (buf[4] << 8) | buf[5],
-    dontFragment: (frag & FLAG_DF) !== 0,
-    moreFragments: (frag & FLAG_MF) !== 0,
-    fragmentOffset: (frag & OFFSET_MASK) * 8,
-    ttl: buf[8],
-    protocol: buf[9],
-    src: readIpv4(buf, 12),
-    dst: readIpv4(buf, 16),
-    payload: buf.subarray(headerLength, totalLength),
-  };
+  into.headerLength = headerLength;
+  into.tos = buf[1];
+  into.totalLength = totalLength;
+  into.id = (buf[4] << 8) | buf[5];
+  into.dontFragment = (frag & FLAG_DF) !== 0;
+  into.moreFragments = (frag & FLAG_MF) !== 0;
+  into.fragmentOffset = (frag & OFFSET_MASK) * 8;
+  into.ttl = buf[8];
+  into.protocol = buf[9];
+  into.src = readIpv4(buf, 12);
+  into.dst = readIpv4(buf, 16);
+  into.payload = buf.subarray(headerLength, totalLength);
+  return null;
 }
+
+const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 
 export interface Ipv4HeaderFields {
   tos?: number;

@@ -155,7 +155,54 @@ describe('receive queue', () => {
       for (const x of c) if (x !== (at++ & 0xff)) throw new Error("out of order at " + at);
     }
     expect(at).toBe(65536);
-    expect(chunks).toBe(64);
+    // The first byte alone (nothing was queued), the rest in two 32 KiB blocks.
+    expect(chunks).toBe(3);
+  });
+
+  it('hands a bulk of full segments out a block at a time, not a segment at a time', () => {
+    const q = new ReceiveQueue();
+    for (let i = 0; i < 44; i++) q.append(new Uint8Array(1460).fill(i));
+    const sizes: number[] = [];
+    for (let c = q.take(); c; c = q.take()) sizes.push(c.length);
+    expect(sizes).toEqual([1460, 22 * 1460, 21 * 1460]);
+  });
+
+  it('property: any mix of appends, owned pushes and takes reads back the bytes in order, each copied from views the caller reuses', () => {
+    fc.assert(fc.property(
+      fc.array(fc.oneof(
+        fc.record({ op: fc.constant('append' as const), length: fc.integer({ min: 0, max: 40000 }) }),
+        fc.record({ op: fc.constant('push' as const), length: fc.integer({ min: 0, max: 40000 }) }),
+        fc.record({ op: fc.constant('take' as const), length: fc.constant(0) }),
+      ), { maxLength: 60 }),
+      (ops) => {
+        const q = new ReceiveQueue();
+        const scratch = new Uint8Array(40000);
+        let written = 0;
+        let read = 0;
+        const check = (c: Uint8Array) => {
+          for (let i = 0; i < c.length; i++) if (c[i] !== ((read + i) * 7 + 3) % 251) throw new Error('byte ' + (read + i) + ' wrong');
+          read += c.length;
+        };
+        for (const { op, length } of ops) {
+          if (op === 'take') {
+            const c = q.take();
+            if (c) check(c);
+            else expect(q.bytes).toBe(0);
+          } else {
+            const data = op === 'append' ? scratch.subarray(0, length) : new Uint8Array(length);
+            for (let i = 0; i < length; i++) data[i] = ((written + i) * 7 + 3) % 251;
+            if (op === 'append') q.append(data);
+            else q.push(data);
+            written += length;
+            // The caller reuses its view at once: the queue must have copied.
+            if (op === 'append') scratch.fill(0);
+          }
+          expect(q.bytes).toBe(written - read);
+        }
+        for (let c = q.take(); c; c = q.take()) check(c);
+        expect(read).toBe(written);
+      },
+    ), { numRuns: 200 });
   });
 });
 

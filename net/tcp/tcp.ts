@@ -19,7 +19,7 @@ import type { ConnectionEnvironment } from './connection';
 import { ConnectionFlow } from './flow';
 import type { TcpFlow } from './flow';
 import { seqAdd, seqGt } from './seq';
-import { FLAG_ACK, FLAG_RST, FLAG_SYN, parseSegment, segmentLength, serialiseSegment } from './wire';
+import { emptySegment, FLAG_ACK, FLAG_RST, FLAG_SYN, parseSegmentInto, segmentLength, serialiseSegment } from './wire';
 import type { TcpSegment } from './wire';
 
 export interface TcpOptions {
@@ -73,6 +73,12 @@ export function createTcp(options: TcpOptions): Tcp {
   const table = new Map<string, Connection>();
   const listeners = new Map<number, Listener>();
   let halfOpenCount = 0;
+  /**
+   * The connection the last segment was for: a bulk transfer's segments
+   * find theirs without building the table's string key (four numbers
+   * formatted per segment). Only ever a connection in the table.
+   */
+  let lastConnection: Connection | null = null;
   let stopped = false;
 
   const randomBytes = new Uint8Array(16);
@@ -140,6 +146,7 @@ export function createTcp(options: TcpOptions): Tcp {
         conn.countsAsHalfOpen = false;
         halfOpenCount--;
       }
+      if (lastConnection === conn) lastConnection = null;
       const key = connectionKey(conn.localAddress, conn.localPort, conn.remoteAddress, conn.remotePort);
       if (table.get(key) === conn) table.delete(key);
     },
@@ -201,6 +208,8 @@ export function createTcp(options: TcpOptions): Tcp {
     conn.acceptSyn(seg);
   }
 
+  /** Every received segment is parsed into this one object: nothing keeps a segment past its input(). */
+  const seg = emptySegment();
   function input(src: Ipv4Address, dst: Ipv4Address, payload: Uint8Array): void {
     if (stopped) return;
     try {
@@ -209,18 +218,21 @@ export function createTcp(options: TcpOptions): Tcp {
         count(counters, 'tcp.bad-address');
         return;
       }
-      const parsed = parseSegment(payload, src, dst);
-      if (!parsed.ok) {
-        count(counters, 'tcp.' + parsed.error);
+      const error = parseSegmentInto(payload, src, dst, seg);
+      if (error) {
+        count(counters, 'tcp.' + error);
         return;
       }
-      const seg = parsed.segment;
       if (seg.srcPort === 0 || seg.dstPort === 0) {
         count(counters, 'tcp.bad-port');
         return;
       }
-      const key = connectionKey(dst, seg.dstPort, src, seg.srcPort);
-      const conn = table.get(key);
+      let conn = lastConnection;
+      if (!conn || conn.remotePort !== seg.srcPort || conn.localPort !== seg.dstPort
+        || conn.remoteAddress !== src || conn.localAddress !== dst) {
+        conn = table.get(connectionKey(dst, seg.dstPort, src, seg.srcPort)) || null;
+        if (conn) lastConnection = conn;
+      }
       if (conn) {
         // RFC 9293 §3.10.7.4 (TIME-WAIT) / RFC 6191 spirit: a new SYN beyond
         // the old connection's sequence space may start a new incarnation.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  buildSegment, FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN, finishSegment, parseSegment, segmentChecksumOk,
+  buildSegment, emptySegment, FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN, finishSegment, parseSegment, parseSegmentInto, segmentChecksumOk,
   segmentLength, serialiseSegment,
 } from './wire';
 import type { SegmentFields } from './wire';
@@ -27,6 +27,16 @@ const fieldsArb: fc.Arbitrary<SegmentFields> = fc.record({
 });
 
 describe('TCP segment wire format (RFC 9293 §3.1)', () => {
+  it('parsing into a reused segment object gives what a fresh parse gives, whatever was parsed into it before', () => {
+    fc.assert(fc.property(fieldsArb, fieldsArb, fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (f1, f2, p1, p2) => {
+      const into = emptySegment();
+      expect(parseSegmentInto(serialiseSegment(f1, p1, SRC, DST), SRC, DST, into)).toBe(null);
+      const second = serialiseSegment(f2, p2, SRC, DST);
+      expect(parseSegmentInto(second, SRC, DST, into)).toBe(null);
+      expect(into).toEqual((parseSegment(second, SRC, DST) as { segment: unknown }).segment);
+    }));
+  });
+
   it('serialise → parse round-trips every field, option and byte', () => {
     fc.assert(fc.property(fieldsArb, fc.uint8Array({ maxLength: 300 }), (f, payload) => {
       const bytes = serialiseSegment(f, payload, SRC, DST);

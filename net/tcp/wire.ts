@@ -91,32 +91,50 @@ export function segmentChecksumOk(bytes: Uint8Array, src: number, dst: number): 
  * checksum does not match the pseudo-header of src/dst is rejected.
  */
 export function parseSegment(bytes: Uint8Array, src: number, dst: number, verifyChecksum = true): ParseResult {
-  const length = bytes.length;
-  if (length < HEADER_BYTES) return { ok: false, error: 'truncated' };
-  const headerBytes = (bytes[12] >>> 4) * 4;
-  if (headerBytes < HEADER_BYTES) return { ok: false, error: 'bad-offset' };
-  if (headerBytes > length) return { ok: false, error: 'truncated' };
-  if (verifyChecksum && !segmentChecksumOk(bytes, src, dst)) return { ok: false, error: 'bad-checksum' };
-
-  const segment: TcpSegment = {
-    srcPort: read16(bytes, 0),
-    dstPort: read16(bytes, 2),
-    seq: read32(bytes, 4),
-    ack: read32(bytes, 8),
-    flags: bytes[13],
-    window: read16(bytes, 14),
-    urgent: read16(bytes, 18),
-    mss: 0,
-    windowScale: -1,
-    sackPermitted: false,
-    hasTimestamp: false,
-    timestampValue: 0,
-    timestampEcho: 0,
-    payload: bytes.subarray(headerBytes, length),
-  };
-  if (!parseOptions(bytes, HEADER_BYTES, headerBytes, segment)) return { ok: false, error: 'bad-option' };
-  return { ok: true, segment: segment };
+  const segment = emptySegment();
+  const error = parseSegmentInto(bytes, src, dst, segment, verifyChecksum);
+  return error ? { ok: false, error: error } : { ok: true, segment: segment };
 }
+
+/** A segment object to parse into (parseSegmentInto overwrites every field). */
+export function emptySegment(): TcpSegment {
+  return {
+    srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, mss: 0, windowScale: -1,
+    sackPermitted: false, hasTimestamp: false, timestampValue: 0, timestampEcho: 0, payload: EMPTY,
+  };
+}
+
+/**
+ * parseSegment into a segment object the caller reuses (the receive path
+ * parses every segment into one, allocating nothing but the payload view);
+ * null when the segment is good. `into` may be partly overwritten on error.
+ */
+export function parseSegmentInto(bytes: Uint8Array, src: number, dst: number, into: TcpSegment, verifyChecksum = true): ParseError | null {
+  const length = bytes.length;
+  if (length < HEADER_BYTES) return 'truncated';
+  const headerBytes = (bytes[12] >>> 4) * 4;
+  if (headerBytes < HEADER_BYTES) return 'bad-offset';
+  if (headerBytes > length) return 'truncated';
+  if (verifyChecksum && !segmentChecksumOk(bytes, src, dst)) return 'bad-checksum';
+  into.srcPort = read16(bytes, 0);
+  into.dstPort = read16(bytes, 2);
+  into.seq = read32(bytes, 4);
+  into.ack = read32(bytes, 8);
+  into.flags = bytes[13];
+  into.window = read16(bytes, 14);
+  into.urgent = read16(bytes, 18);
+  into.mss = 0;
+  into.windowScale = -1;
+  into.sackPermitted = false;
+  into.hasTimestamp = false;
+  into.timestampValue = 0;
+  into.timestampEcho = 0;
+  into.payload = bytes.subarray(headerBytes, length);
+  if (headerBytes > HEADER_BYTES && !parseOptions(bytes, HEADER_BYTES, headerBytes, into)) return 'bad-option';
+  return null;
+}
+
+const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 
 /** Reads options in [start, end); false when an option's length is impossible. */
 function parseOptions(b: Uint8Array, start: number, end: number, into: TcpSegment): boolean {

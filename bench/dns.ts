@@ -3,6 +3,7 @@
  * and BIND, in one run on this machine (DESIGN.md §9).
  * Run: npx tsx bench/dns.ts [--seconds N] [--clients N] [--names N]
  *        [--queries N] [--pass-qps N] [--callgrind-queries N] [--no-callgrind]
+ *        [--responder-only] [--responder-passes N] [--edns]
  *
  * One generated zone (--names hosts, default 3000: A, AAAA, MX, TXT, CNAME,
  * a wildcard, a delegation with glue) and one dnsperf query file (existing
@@ -33,6 +34,14 @@
  * twice, with one pass and with two, and taking the difference of the sums
  * over all its processes.
  *
+ * The responder alone (services/dns/fixtures/bench-responder: the same zone
+ * and queries fed to createResponder().answer() inside Duktape on the unix
+ * board, no network stack) is counted too, as the difference between a run
+ * with one warm-up pass and one with --responder-passes (3) more, so the
+ * split between services/dns and the rest of the board is printed.
+ * --responder-only runs just that (no root, no peers, a minute or so);
+ * --edns gives its queries an OPT record (dnsperf -e).
+ *
  * Ratios are ours / peer (qps: higher is better for ours; instructions:
  * lower is better). Nothing here asserts a time. Needs root (netns, tap).
  * Exits 2, naming the Debian package, when a peer or tool is missing.
@@ -43,7 +52,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from '../cli/build/index';
 import { findBoard } from '../cli/boards';
-import { REPO } from '../cli/paths';
+import { BUILD, REPO } from '../cli/paths';
 
 const argv = process.argv.slice(2);
 const numberArg = (name: string, dflt: number): number => {
@@ -58,6 +67,9 @@ const CG_QUERIES = numberArg('callgrind-queries', 2000);
 /** The rate of the warm-up pass: below what every server sustains (ours on the unix board included). */
 const PASS_QPS = numberArg('pass-qps', 1000);
 const CALLGRIND = argv.indexOf('--no-callgrind') < 0;
+const RESPONDER_ONLY = argv.indexOf('--responder-only') >= 0;
+const RESPONDER_PASSES = numberArg('responder-passes', 3);
+const RESPONDER_EDNS = argv.indexOf('--edns') >= 0;
 
 const ORIGIN = 'bench.example';
 const ns = `nyb-dns-${process.pid}`;
@@ -243,7 +255,45 @@ function bindConf(work: string, zone: string, port: number): string {
   return conf;
 }
 
+/* ---- the responder alone ---- */
+
+/**
+ * Instructions per query of services/dns alone: the bench-responder fixture under callgrind with
+ * no measured pass and with RESPONDER_PASSES; the difference over those passes' queries.
+ */
+async function responderIrPerQuery(work: string, zone: string, count: number): Promise<number> {
+  const queries = join(work, 'responder-queries.txt');
+  writeFileSync(queries, makeQueries(count));
+  const built = await build(join(REPO, 'services', 'dns', 'fixtures', 'bench-responder'), await findBoard('unix'),
+    { quiet: true, outDir: join(BUILD, 'bench-images') });
+  const image = join(built.dir, built.manifest.image);
+  const run = (passes: number): number => {
+    const out = join(work, `cg.responder.${passes}`);
+    const args = ['--tool=callgrind', `--callgrind-out-file=${out}`, image, '--zone', zone, '--queries', queries, '--passes', String(passes),
+      ...(RESPONDER_EDNS ? ['--edns'] : [])];
+    const r = spawnSync('valgrind', args, { encoding: 'utf8', timeout: 1_800_000 });
+    if (r.status !== 0) throw new Error(`bench-responder under callgrind failed (${r.status}):\n${r.stdout}${r.stderr}`);
+    return Number(/^(?:totals|summary): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1] ?? NaN);
+  };
+  return (run(RESPONDER_PASSES) - run(0)) / (RESPONDER_PASSES * count);
+}
+
+async function responderOnly(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'nymote-bench-dns-'));
+  try {
+    const zone = join(work, `${ORIGIN}.zone`);
+    writeFileSync(zone, makeZone());
+    process.stderr.write(`bench/dns: callgrind: the responder alone, ${CG_QUERIES} queries, 0 and ${RESPONDER_PASSES} measured passes…\n`);
+    const ir = await responderIrPerQuery(work, zone, CG_QUERIES);
+    console.log(`\nInstructions per query, services/dns alone (responder.answer in Duktape, ${NAMES} hosts, ${CG_QUERIES} mixed queries` +
+      `${RESPONDER_EDNS ? ' with EDNS' : ''}, memoised): ${ir.toFixed(0)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  if (RESPONDER_ONLY) return responderOnly();
   checkTools();
   const v = versions();
   const work = mkdtempSync(join(tmpdir(), 'nymote-bench-dns-'));
@@ -381,10 +431,14 @@ async function main(): Promise<void> {
       return r;
     }, '127.0.0.1', cgPort);
     const oursIr = await perQueryDumped('ours', (wrap) => oursUnix(wrap), OURS, 53);
+    process.stderr.write(`bench/dns [${stamp()}]: callgrind: the responder alone…\n`);
+    const responderIr = await responderIrPerQuery(work, zone, CG_QUERIES);
     console.log(`\nInstructions per query (callgrind Ir over the second of two passes of ${CG_QUERIES} mixed queries, 4 in flight; ${v.valgrind}; ratio ours/NSD)`);
     console.log(`${'server'.padEnd(34)} ${'Ir/query'.padStart(10)} ${'/NSD'.padStart(7)}`);
     console.log(`${`NSD ${v.nsd} (all its processes)`.padEnd(34)} ${nsdIr.toFixed(0).padStart(10)} ${'1.00'.padStart(7)}`);
     console.log(`${'ours, unix board (Duktape)'.padEnd(34)} ${oursIr.toFixed(0).padStart(10)} ${(oursIr / nsdIr).toFixed(2).padStart(7)}`);
+    console.log(`${'  of which services/dns (responder)'.padEnd(34)} ${responderIr.toFixed(0).padStart(10)} ${(responderIr / nsdIr).toFixed(2).padStart(7)}`);
+    console.log(`${'  the rest (stack, loop, board)'.padEnd(34)} ${(oursIr - responderIr).toFixed(0).padStart(10)} ${((oursIr - responderIr) / nsdIr).toFixed(2).padStart(7)}`);
   } finally {
     try { ip(['netns', 'del', ns]); } catch { /* gone */ }
     rmSync(work, { recursive: true, force: true });

@@ -23,12 +23,13 @@
  * against it, so they follow the query's case too (RFC 4343; resolvers
  * using 0x20 case randomisation check it).
  */
-import { createAnswerCache, type AnswerCache } from './answer-cache';
+import { answerKey, createAnswerCache, type AnswerCache } from './answer-cache';
 import { type Authority } from './authority';
 import { OPCODE, RCODE, RRTYPE } from './constants';
 import { type Edns } from './edns';
 import { DnsFormatError } from './errors';
-import { nameKey, nameWireLength } from './name';
+import { nameWireLength } from './name';
+import { createQueryScan, scanQuery } from './query-scan';
 import { decodeHeader, decodeMessage, encodeMessage, type DnsMessage, type Header } from './wire';
 import { zoneTransfer } from './zone-transfer';
 
@@ -62,8 +63,20 @@ export function createResponder(authority: Authority, options?: ResponderOptions
   const cache = createAnswerCache(options && options.cacheSize !== undefined ? options.cacheSize : 4096);
   const counters: { [name: string]: number } = {};
   const count = (name: string): void => { counters[name] = (counters[name] || 0) + 1; };
+  const scan = createQueryScan();
+
+  /** A memoised answer read and patched straight from the bytes (query-scan.ts), or null: then the full path decides. */
+  function memoised(query: Uint8Array, tcp: boolean): Uint8Array | null {
+    if (!scanQuery(query, scan)) return null;
+    const edns = scan.udpPayloadSize >= 0;
+    const limit = tcp ? 65535 : edns ? Math.min(Math.max(512, scan.udpPayloadSize), udpSize) : 512;
+    const hit = cache.get(answerKey(query, HEADER, scan.nameEnd, scan.type, scan.klass, edns ? (scan.dnssecOk ? 2 : 1) : 0, limit));
+    return hit ? patched(hit, query, scan.nameEnd) : null;
+  }
 
   function answer(query: Uint8Array, context: QueryContext): Uint8Array[] {
+    const fast = memoised(query, context.tcp);
+    if (fast) return [fast];
     if (query.length < HEADER) { count('dns.short'); return []; }
     const header = decodeHeader(query);
     if (header.qr) { count('dns.response-dropped'); return []; }
@@ -95,9 +108,11 @@ export function createResponder(authority: Authority, options?: ResponderOptions
     }
 
     const limit = context.tcp ? 65535 : msg.edns ? Math.min(Math.max(512, msg.edns.udpPayloadSize), udpSize) : 512;
-    const key = nameKey(q.name) + ' ' + q.type + ' ' + q.class + ' ' + (edns ? (edns.dnssecOk ? 'do' : 'edns') : 'plain') + ' ' + limit;
+    // The question's name is the first in the message, so inline at the header's end: the key is read from there.
+    const nameEnd = HEADER + nameWireLength(q.name);
+    const key = answerKey(query, HEADER, nameEnd, q.type, q.class, edns ? (edns.dnssecOk ? 2 : 1) : 0, limit);
     const hit = cache.get(key);
-    if (hit) return [patched(hit, query, nameWireLength(q.name))];
+    if (hit) return [patched(hit, query, nameEnd)];
 
     const res = authority.resolve(q);
     const out = reply(msg, res.rcode, res.aa, edns);
@@ -142,14 +157,14 @@ function headerOnly(h: Header, rcode: number): Uint8Array {
   return out;
 }
 
-/** A cached answer made the query's own: its id, RD and CD bits, and its spelling of the question name. */
-function patched(cached: Uint8Array, query: Uint8Array, nameLength: number): Uint8Array {
+/** A cached answer made the query's own: its id, RD and CD bits, and its spelling of the question name (ending at nameEnd). */
+function patched(cached: Uint8Array, query: Uint8Array, nameEnd: number): Uint8Array {
   const out = new Uint8Array(cached.length);
   out.set(cached);
+  out.set(query.subarray(HEADER, nameEnd), HEADER);
   out[0] = query[0];
   out[1] = query[1];
   out[2] = (out[2] & 0xfe) | (query[2] & 0x01);
   out[3] = (out[3] & 0xef) | (query[3] & 0x10);
-  for (let i = HEADER; i < HEADER + nameLength; i++) out[i] = query[i];
   return out;
 }

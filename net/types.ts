@@ -14,6 +14,16 @@ export interface IpSender {
   readonly maxPayload: number;
   /** Sends `payload` to `dst` as one IPv4 packet of `protocol`. Never throws; a drop is counted. */
   send(dst: Ipv4Address, protocol: number, payload: Uint8Array, src?: Ipv4Address): void;
+  /**
+   * Where a transport's bytes start in a frame from frame(): the link and
+   * IPv4 headers go before them, written in place by sendFrame, so a
+   * packet's data is copied once, into the frame that leaves.
+   */
+  readonly transportOffset: number;
+  /** A zeroed frame with room for `length` transport bytes at transportOffset. */
+  frame(length: number): Uint8Array;
+  /** send() for the `length` transport bytes at transportOffset of a frame from frame(), which is the sender's from now on. */
+  sendFrame(dst: Ipv4Address, protocol: number, frame: Uint8Array, length: number, src?: Ipv4Address): void;
 }
 
 export const PROTO_ICMP = 1;

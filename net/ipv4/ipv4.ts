@@ -33,6 +33,9 @@ import { emptyIpv4Packet, IPV4_HEADER_LENGTH, isFragment, parseIpv4PacketInto, w
 
 export type { Ipv4Config } from './routing';
 
+/** Where the transport's bytes start in a frame: after the Ethernet and IPv4 headers. */
+const TRANSPORT_OFFSET = ETH_HEADER_LENGTH + IPV4_HEADER_LENGTH;
+
 export interface Ipv4Layer extends IpSender {
   /** Takes the payload of one IPv4 frame. Never throws on bad input. */
   input(packet: Uint8Array): void;
@@ -102,7 +105,54 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
 
   /** A frame with room for the Ethernet header, an IPv4 header and `length` payload bytes. */
   function newFrame(length: number): Uint8Array {
-    return new Uint8Array(Math.max(ETH_MIN_FRAME, ETH_HEADER_LENGTH + IPV4_HEADER_LENGTH + length));
+    return new Uint8Array(Math.max(ETH_MIN_FRAME, TRANSPORT_OFFSET + length));
+  }
+
+  /** The next hop for a packet from `from` to `dst`, or HOP_NONE with the drop counted. */
+  function route(dst: Ipv4Address, from: Ipv4Address, length: number): number {
+    const hop = nextHop(dst, cfg);
+    if (hop === HOP_NONE) { count(counters, 'ipv4.no-route'); return HOP_NONE; }
+    if (from === 0 && hop !== HOP_BROADCAST) { count(counters, 'ipv4.no-source'); return HOP_NONE; }
+    if (length > 0xffff - IPV4_HEADER_LENGTH) { count(counters, 'ipv4.too-big'); return HOP_NONE; }
+    return hop;
+  }
+
+  function send(dst: Ipv4Address, protocol: number, payload: Uint8Array, src?: Ipv4Address): void {
+    if (stopped) return;
+    dst = dst >>> 0;
+    const from = src === undefined ? cfg.address : src >>> 0;
+    const hop = route(dst, from, payload.length);
+    if (hop === HOP_NONE) return;
+    if (hop === HOP_LOCAL) {
+      // To ourselves: loop back without touching the wire, never synchronously.
+      const copy = new Uint8Array(payload.length);
+      copy.set(payload);
+      scheduler.after(0, () => { if (!stopped) deliver(from, dst, protocol, copy); });
+      return;
+    }
+    const id = nextId;
+    nextId = (nextId + 1) & 0xffff;
+    if (payload.length <= maxPayload) {
+      const frame = newFrame(payload.length);
+      frame.set(payload, TRANSPORT_OFFSET);
+      writeIpv4Header(frame, ETH_HEADER_LENGTH, {
+        totalLength: IPV4_HEADER_LENGTH + payload.length, id: id, protocol: protocol, src: from, dst: dst,
+      });
+      transmit(frame, hop, dst);
+      return;
+    }
+    const slices = fragmentSlices(payload.length, maxPayload);
+    count(counters, 'ipv4.fragmented');
+    for (let i = 0; i < slices.length; i++) {
+      const s = slices[i];
+      const frame = newFrame(s.length);
+      writeIpv4Header(frame, ETH_HEADER_LENGTH, {
+        totalLength: IPV4_HEADER_LENGTH + s.length, id: id, protocol: protocol, src: from, dst: dst,
+        moreFragments: s.moreFragments, fragmentOffset: s.offset,
+      });
+      frame.set(payload.subarray(s.offset, s.offset + s.length), TRANSPORT_OFFSET);
+      transmit(frame, hop, dst);
+    }
   }
 
   function schedule(): void {
@@ -143,44 +193,26 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
       deliver(p.src, p.dst, p.protocol, r);
     },
 
-    send(dst, protocol, payload, src) {
+    send: send,
+    transportOffset: TRANSPORT_OFFSET,
+    frame: newFrame,
+    sendFrame(dst, protocol, frame, length, src) {
       if (stopped) return;
       dst = dst >>> 0;
       const from = src === undefined ? cfg.address : src >>> 0;
-      const hop = nextHop(dst, cfg);
-      if (hop === HOP_NONE) { count(counters, 'ipv4.no-route'); return; }
-      if (from === 0 && hop !== HOP_BROADCAST) { count(counters, 'ipv4.no-source'); return; }
-      if (payload.length > 0xffff - IPV4_HEADER_LENGTH) { count(counters, 'ipv4.too-big'); return; }
-      if (hop === HOP_LOCAL) {
-        // To ourselves: loop back without touching the wire, never synchronously.
-        const copy = new Uint8Array(payload.length);
-        copy.set(payload);
-        scheduler.after(0, () => { if (!stopped) deliver(from, dst, protocol, copy); });
+      const hop = route(dst, from, length);
+      if (hop === HOP_NONE) return;
+      if (hop === HOP_LOCAL || length > maxPayload) {
+        // Looped back or fragmented: the copying path.
+        send(dst, protocol, frame.subarray(TRANSPORT_OFFSET, TRANSPORT_OFFSET + length), src);
         return;
       }
       const id = nextId;
       nextId = (nextId + 1) & 0xffff;
-      if (payload.length <= maxPayload) {
-        const frame = newFrame(payload.length);
-        writeIpv4Header(frame, ETH_HEADER_LENGTH, {
-          totalLength: IPV4_HEADER_LENGTH + payload.length, id: id, protocol: protocol, src: from, dst: dst,
-        });
-        frame.set(payload, ETH_HEADER_LENGTH + IPV4_HEADER_LENGTH);
-        transmit(frame, hop, dst);
-        return;
-      }
-      const slices = fragmentSlices(payload.length, maxPayload);
-      count(counters, 'ipv4.fragmented');
-      for (let i = 0; i < slices.length; i++) {
-        const s = slices[i];
-        const frame = newFrame(s.length);
-        writeIpv4Header(frame, ETH_HEADER_LENGTH, {
-          totalLength: IPV4_HEADER_LENGTH + s.length, id: id, protocol: protocol, src: from, dst: dst,
-          moreFragments: s.moreFragments, fragmentOffset: s.offset,
-        });
-        frame.set(payload.subarray(s.offset, s.offset + s.length), ETH_HEADER_LENGTH + IPV4_HEADER_LENGTH);
-        transmit(frame, hop, dst);
-      }
+      writeIpv4Header(frame, ETH_HEADER_LENGTH, {
+        totalLength: IPV4_HEADER_LENGTH + length, id: id, protocol: protocol, src: from, dst: dst,
+      });
+      transmit(frame, hop, dst);
     },
 
     stop() {

@@ -28,9 +28,9 @@ import { RtoEstimator } from './rto';
 import { SendBuffer } from './send-buffer';
 import { seqAdd, seqDiff, seqGeq, seqGt, seqInWindow, seqLeq, seqLt, seqMax } from './seq';
 import {
-  buildSegment, finishSegment, FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN, MAX_WINDOW_SCALE, segmentLength,
+  finishSegmentAt, FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN, MAX_WINDOW_SCALE, segmentLength, segmentHeaderLength, writeSegmentHeader,
 } from './wire';
-import type { TcpSegment } from './wire';
+import type { SegmentFields, TcpSegment } from './wire';
 
 export type TcpState =
   | 'CLOSED'
@@ -54,8 +54,11 @@ export interface ConnectionEnvironment {
   readonly scheduler: Scheduler;
   readonly config: TcpConfig;
   readonly counters: Counters;
-  /** Hands a finished segment to IP. */
-  send(src: number, dst: number, segment: Uint8Array): void;
+  /** A zeroed frame with room for a `length`-byte segment at segmentOffset (IpSender.frame). */
+  frame(length: number): Uint8Array;
+  readonly segmentOffset: number;
+  /** Hands the finished `length`-byte segment in a frame from frame() to IP. */
+  sendFrame(src: number, dst: number, frame: Uint8Array, length: number): void;
   /** RFC 5961 §7: may one more challenge ACK go out now? */
   allowChallengeAck(): boolean;
   /** The connection reached ESTABLISHED. */
@@ -825,17 +828,30 @@ export class Connection {
     let flags = FLAG_ACK;
     if (len > 0 && offset + len === this.sendBuffer.length) flags |= FLAG_PSH;
     if (fin) flags |= FLAG_FIN;
-    const built = buildSegment({
+    this.emit({
       srcPort: this.localPort,
       dstPort: this.remotePort,
       seq: seq,
       ack: this.rcvNxt,
       flags: flags,
       window: this.advertiseWindow(),
-    }, len);
-    if (len > 0) this.sendBuffer.copyOut(offset, len, built.bytes, built.payloadOffset);
+    }, offset, len);
+  }
+
+  /**
+   * Writes `f` and `len` bytes from `offset` in the send buffer straight
+   * into the frame IP sends (the data's one copy), checksums it, sends it.
+   */
+  private emit(f: SegmentFields, offset: number, len: number): void {
+    const env = this.env;
+    const at = env.segmentOffset;
+    const length = segmentHeaderLength(f) + len;
+    const frame = env.frame(length);
+    const headerBytes = writeSegmentHeader(frame, at, f);
+    if (len > 0) this.sendBuffer.copyOut(offset, len, frame, at + headerBytes);
+    finishSegmentAt(frame, at, length, this.localAddress, this.remoteAddress);
     this.lastSendAt = this.now();
-    this.env.send(this.localAddress, this.remoteAddress, finishSegment(built.bytes, this.localAddress, this.remoteAddress));
+    env.sendFrame(this.localAddress, this.remoteAddress, frame, length);
   }
 
   /**
@@ -849,15 +865,17 @@ export class Connection {
   }
 
   private sendControl(seq: number, flags: number): void {
-    const bytes = buildSegment({
+    const lastSendAt = this.lastSendAt;
+    this.emit({
       srcPort: this.localPort,
       dstPort: this.remotePort,
       seq: seq,
       ack: flags & FLAG_ACK ? this.rcvNxt : 0,
       flags: flags,
       window: flags & FLAG_ACK ? this.advertiseWindow() : 0,
-    }, 0).bytes;
-    this.env.send(this.localAddress, this.remoteAddress, finishSegment(bytes, this.localAddress, this.remoteAddress));
+    }, 0, 0);
+    // Only data (and SYN) sending restarts the idle clock (RFC 5681 §4.1).
+    this.lastSendAt = lastSendAt;
   }
 
   private sendReset(seq: number, withAck: boolean): void {
@@ -872,7 +890,7 @@ export class Connection {
     const window = free > 65535 ? 65535 : free;
     // Active side always offers scaling; the passive side only answers an offer.
     const offerScale = !synAck || this.peerOfferedScale;
-    const bytes = buildSegment({
+    const fields: SegmentFields = {
       srcPort: this.localPort,
       dstPort: this.remotePort,
       seq: this.iss,
@@ -881,15 +899,14 @@ export class Connection {
       window: window,
       mss: this.env.config.mss,
       windowScale: offerScale ? this.env.config.windowShift : undefined,
-    }, 0).bytes;
+    };
     if (synAck) {
       this.rcvAdvEdge = seqMax(this.rcvAdvEdge, seqAdd(this.rcvNxt, window));
       this.ackSent();
     }
     this.sndNxt = seqAdd(this.iss, 1);
     this.sndMax = seqMax(this.sndMax, this.sndNxt);
-    this.lastSendAt = this.now();
-    this.env.send(this.localAddress, this.remoteAddress, finishSegment(bytes, this.localAddress, this.remoteAddress));
+    this.emit(fields, 0, 0);
   }
 
   private challengeAck(): void {

@@ -104,8 +104,10 @@ export function createTcp(options: TcpOptions): Tcp {
     scheduler: scheduler,
     config: config,
     counters: counters,
-    send: function (src, dst, segment) {
-      ip.send(dst, PROTO_TCP, segment, src);
+    segmentOffset: ip.transportOffset,
+    frame: function (length) { return ip.frame(length); },
+    sendFrame: function (src, dst, frame, length) {
+      ip.sendFrame(dst, PROTO_TCP, frame, length, src);
     },
     allowChallengeAck: function () {
       const now = scheduler.now();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  buildSegment, emptySegment, FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN, finishSegment, parseSegment, parseSegmentInto, segmentChecksumOk,
-  segmentLength, serialiseSegment,
+  buildSegment, emptySegment, finishSegmentAt, FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN, finishSegment, parseSegment, parseSegmentInto, segmentChecksumOk,
+  segmentHeaderLength, segmentLength, serialiseSegment, writeSegmentHeader,
 } from './wire';
 import type { SegmentFields } from './wire';
 
@@ -27,6 +27,19 @@ const fieldsArb: fc.Arbitrary<SegmentFields> = fc.record({
 });
 
 describe('TCP segment wire format (RFC 9293 §3.1)', () => {
+  it('writes a segment in place at any offset of a frame with stale bytes: the same bytes serialiseSegment makes', () => {
+    fc.assert(fc.property(fieldsArb, fc.uint8Array({ maxLength: 100 }), fc.nat(40), fc.integer({ min: 0, max: 255 }), (f, payload, at, junk) => {
+      const length = segmentHeaderLength(f) + payload.length;
+      const frame = new Uint8Array(at + length + 3).fill(junk);
+      const headerBytes = writeSegmentHeader(frame, at, f);
+      frame.set(payload, at + headerBytes);
+      finishSegmentAt(frame, at, length, SRC, DST);
+      expect(Array.from(frame.subarray(at, at + length))).toEqual(Array.from(serialiseSegment(f, payload, SRC, DST)));
+      expect(Array.from(frame.subarray(0, at)).every((b) => b === junk)).toBe(true);
+      expect(Array.from(frame.subarray(at + length)).every((b) => b === junk)).toBe(true);
+    }));
+  });
+
   it('parsing into a reused segment object gives what a fresh parse gives, whatever was parsed into it before', () => {
     fc.assert(fc.property(fieldsArb, fieldsArb, fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (f1, f2, p1, p2) => {
       const into = emptySegment();

@@ -197,46 +197,70 @@ function optionBytes(f: SegmentFields): number {
   return (n + 3) & ~3;
 }
 
+/** The header length serialising `f` gives: 20 bytes, its options, padding to a word. */
+export function segmentHeaderLength(f: SegmentFields): number {
+  return HEADER_BYTES + optionBytes(f);
+}
+
+/**
+ * Writes the header and options of `f` at `at` of `b` (checksum zero);
+ * returns the header length. The payload goes after it; then
+ * finishSegmentAt. Split this way so outgoing data is copied only once,
+ * into the frame that leaves (IpSender.frame).
+ */
+export function writeSegmentHeader(b: Uint8Array, at: number, f: SegmentFields): number {
+  const headerBytes = segmentHeaderLength(f);
+  write16(b, at, f.srcPort);
+  write16(b, at + 2, f.dstPort);
+  write32(b, at + 4, f.seq);
+  write32(b, at + 8, f.ack);
+  b[at + 12] = (headerBytes / 4) << 4;
+  b[at + 13] = f.flags & 0xff;
+  write16(b, at + 14, f.window);
+  b[at + 16] = 0;
+  b[at + 17] = 0;
+  write16(b, at + 18, f.urgent || 0);
+  if (headerBytes === HEADER_BYTES) return headerBytes;
+  let o = at + HEADER_BYTES;
+  if (f.mss !== undefined) {
+    b[o] = OPTION_MSS; b[o + 1] = 4; write16(b, o + 2, f.mss); o += 4;
+  }
+  if (f.windowScale !== undefined) {
+    b[o] = OPTION_WINDOW_SCALE; b[o + 1] = 3; b[o + 2] = f.windowScale; o += 3;
+  }
+  if (f.sackPermitted) {
+    b[o] = OPTION_SACK_PERMITTED; b[o + 1] = 2; o += 2;
+  }
+  if (f.timestamp) {
+    b[o] = OPTION_TIMESTAMPS; b[o + 1] = 10; write32(b, o + 2, f.timestamp.value); write32(b, o + 6, f.timestamp.echo); o += 10;
+  }
+  // The options end on a word boundary; the padding is EOL (zero bytes).
+  while (o < at + headerBytes) b[o++] = OPTION_EOL;
+  return headerBytes;
+}
+
 /**
  * Writes the header (checksum zero) into a fresh buffer with room for
  * `payloadLength` bytes after it. Fill the payload at `payloadOffset`, then
- * call finishSegment. Split this way so outgoing data is copied only once.
+ * call finishSegment.
  */
 export function buildSegment(f: SegmentFields, payloadLength: number): { bytes: Uint8Array; payloadOffset: number } {
-  const headerBytes = HEADER_BYTES + optionBytes(f);
-  const b = new Uint8Array(headerBytes + payloadLength);
-  write16(b, 0, f.srcPort);
-  write16(b, 2, f.dstPort);
-  write32(b, 4, f.seq);
-  write32(b, 8, f.ack);
-  b[12] = (headerBytes / 4) << 4;
-  b[13] = f.flags & 0xff;
-  write16(b, 14, f.window);
-  write16(b, 18, f.urgent || 0);
-  let at = HEADER_BYTES;
-  if (f.mss !== undefined) {
-    b[at] = OPTION_MSS; b[at + 1] = 4; write16(b, at + 2, f.mss); at += 4;
-  }
-  if (f.windowScale !== undefined) {
-    b[at] = OPTION_WINDOW_SCALE; b[at + 1] = 3; b[at + 2] = f.windowScale; at += 3;
-  }
-  if (f.sackPermitted) {
-    b[at] = OPTION_SACK_PERMITTED; b[at + 1] = 2; at += 2;
-  }
-  if (f.timestamp) {
-    b[at] = OPTION_TIMESTAMPS; b[at + 1] = 10; write32(b, at + 2, f.timestamp.value); write32(b, at + 6, f.timestamp.echo); at += 10;
-  }
-  // The options end on a word boundary; the padding is EOL (zero bytes already).
-  return { bytes: b, payloadOffset: headerBytes };
+  const b = new Uint8Array(segmentHeaderLength(f) + payloadLength);
+  return { bytes: b, payloadOffset: writeSegmentHeader(b, 0, f) };
 }
 
 /** Computes and stores the checksum over the pseudo-header and the segment. */
 export function finishSegment(bytes: Uint8Array, src: number, dst: number): Uint8Array {
-  bytes[16] = 0;
-  bytes[17] = 0;
-  const sum = sumBytes(bytes, 0, bytes.length, pseudoHeaderSum(src, dst, PROTO_TCP, bytes.length));
-  write16(bytes, 16, finishChecksum(sum));
+  finishSegmentAt(bytes, 0, bytes.length, src, dst);
   return bytes;
+}
+
+/** finishSegment for the `length`-byte segment at `at` of `b`. */
+export function finishSegmentAt(b: Uint8Array, at: number, length: number, src: number, dst: number): void {
+  b[at + 16] = 0;
+  b[at + 17] = 0;
+  const sum = sumBytes(b, at, at + length, pseudoHeaderSum(src, dst, PROTO_TCP, length));
+  write16(b, at + 16, finishChecksum(sum));
 }
 
 /** Header, options and a copy of `payload` in one fresh buffer, checksummed. */

@@ -129,6 +129,12 @@ export class TestNetwork {
         void protocol;
         this.transmit(src === undefined ? address : src, dst, payload, sent);
       },
+      transportOffset: 0,
+      frame: (length) => new Uint8Array(length),
+      sendFrame: (dst, protocol, frame, length, src) => {
+        void protocol;
+        this.transmit(src === undefined ? address : src, dst, frame.subarray(0, length), sent);
+      },
     };
     const tcp = createTcp({
       ip: ip,

@@ -11,7 +11,7 @@
 import type { Ipv4Address } from '../address';
 import { PROTO_UDP, type Endpoint, type IpSender, type TransportInput, type UdpApi } from '../types';
 import { count, type Counters } from '../../lib/counters';
-import { buildUdp, parseUdp, UDP_MAX_DATA } from './wire';
+import { parseUdp, UDP_HEADER_LENGTH, UDP_MAX_DATA, writeUdp } from './wire';
 
 export interface UdpLayer extends UdpApi {
   input: TransportInput;
@@ -43,7 +43,10 @@ export function createUdp(ip: IpSender, counters: Counters, onHandlerError?: (er
       if (!isPort(to.port) || !(fromPort === 0 || isPort(fromPort))) { count(counters, 'udp.bad-port'); return; }
       if (data.length > UDP_MAX_DATA) { count(counters, 'udp.too-big'); return; }
       const src: Ipv4Address = ip.localAddress();
-      ip.send(to.address, PROTO_UDP, buildUdp(src, to.address >>> 0, fromPort, to.port, data));
+      const length = UDP_HEADER_LENGTH + data.length;
+      const frame = ip.frame(length);
+      writeUdp(frame, ip.transportOffset, src, to.address >>> 0, fromPort, to.port, data);
+      ip.sendFrame(to.address, PROTO_UDP, frame, length);
     },
 
     input(src, dst, payload) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildUdp, parseUdp } from './wire';
+import { buildUdp, parseUdp, writeUdp } from './wire';
 
 const ip = fc.integer({ min: 0, max: 0xffffffff });
 const port = fc.integer({ min: 0, max: 0xffff });
@@ -14,6 +14,18 @@ describe('udp wire', () => {
       if (typeof d === 'string') throw new Error(d);
       expect([d.srcPort, d.dstPort, Array.from(d.data)]).toEqual([sp, dp, Array.from(data)]);
     }));
+  });
+
+  it('writes in place into a frame at any offset the same bytes buildUdp makes, touching nothing else', () => {
+    fc.assert(fc.property(ip, ip, port, port, fc.uint8Array({ maxLength: 600 }), fc.nat(40), fc.nat(20), fc.integer({ min: 0, max: 255 }),
+      (src, dst, sp, dp, data, at, tail, junk) => {
+        // A frame with stale bytes where the header goes: the checksum must not depend on them.
+        const frame = new Uint8Array(at + 8 + data.length + tail).fill(junk);
+        writeUdp(frame, at, src, dst, sp, dp, data);
+        expect(Array.from(frame.subarray(at, at + 8 + data.length))).toEqual(Array.from(buildUdp(src, dst, sp, dp, data)));
+        for (let i = 0; i < at; i++) expect(frame[i]).toBe(junk);
+        for (let i = at + 8 + data.length; i < frame.length; i++) expect(frame[i]).toBe(junk);
+      }));
   });
 
   it('sends a computed 0 as 0xffff, and accepts it', () => {

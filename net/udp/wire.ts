@@ -39,14 +39,24 @@ export function parseUdp(buf: Uint8Array, src: Ipv4Address, dst: Ipv4Address): U
 
 /** A new datagram holding a copy of `data`, checksum computed. */
 export function buildUdp(src: Ipv4Address, dst: Ipv4Address, srcPort: number, dstPort: number, data: Uint8Array): Uint8Array {
-  const length = UDP_HEADER_LENGTH + data.length;
-  const buf = new Uint8Array(length);
-  buf[0] = (srcPort >>> 8) & 0xff; buf[1] = srcPort & 0xff;
-  buf[2] = (dstPort >>> 8) & 0xff; buf[3] = dstPort & 0xff;
-  buf[4] = (length >>> 8) & 0xff; buf[5] = length & 0xff;
-  buf.set(data, UDP_HEADER_LENGTH);
-  const sum = finishChecksum(sumBytes(buf, 0, length, pseudoHeaderSum(src, dst, PROTO_UDP, length))) || 0xffff;
-  buf[6] = sum >>> 8;
-  buf[7] = sum & 0xff;
+  const buf = new Uint8Array(UDP_HEADER_LENGTH + data.length);
+  writeUdp(buf, 0, src, dst, srcPort, dstPort, data);
   return buf;
+}
+
+/**
+ * Writes the datagram (header, a copy of `data`, checksum) at `at` of `buf`,
+ * which has room for UDP_HEADER_LENGTH + data.length bytes there: a frame
+ * from IpSender.frame(), so the data is copied once on its way out.
+ */
+export function writeUdp(buf: Uint8Array, at: number, src: Ipv4Address, dst: Ipv4Address, srcPort: number, dstPort: number, data: Uint8Array): void {
+  const length = UDP_HEADER_LENGTH + data.length;
+  buf[at] = (srcPort >>> 8) & 0xff; buf[at + 1] = srcPort & 0xff;
+  buf[at + 2] = (dstPort >>> 8) & 0xff; buf[at + 3] = dstPort & 0xff;
+  buf[at + 4] = (length >>> 8) & 0xff; buf[at + 5] = length & 0xff;
+  buf[at + 6] = 0; buf[at + 7] = 0;
+  buf.set(data, at + UDP_HEADER_LENGTH);
+  const sum = finishChecksum(sumBytes(buf, at, at + length, pseudoHeaderSum(src, dst, PROTO_UDP, length))) || 0xffff;
+  buf[at + 6] = sum >>> 8;
+  buf[at + 7] = sum & 0xff;
 }

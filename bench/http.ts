@@ -4,6 +4,7 @@
  * Run: npx tsx bench/http.ts [--seconds N] [--connections N] [--warmup N]
  *        [--paths /,/images/garden.png] [--servers nginx,node,unix]
  *        [--callgrind] [--callgrind-requests N] [--callgrind-warmup N]
+ *        [--core-only [--data-volume IMG]]
  *
  *   nginx              nginx (Debian nginx-light), worker_processes 1
  *                      (one worker), sendfile on, access log off, keep-alive with
@@ -35,6 +36,17 @@
  * the second dump is the cost of those requests. Callgrind counts
  * user-space instructions only: nginx's packet path (and sendfile's copy)
  * is in the kernel, ours on the unix board is not.
+ *
+ * --callgrind also counts the HTTP core and the file system alone, without
+ * TCP: services/http/fixtures/bench (apps/homepage's handler over the
+ * image's data volume, one in-memory keep-alive connection) run inside
+ * Duktape on the unix board under callgrind twice per path, with
+ * --callgrind-warmup and with --callgrind-warmup + --callgrind-requests
+ * requests; the difference over the extra requests is one request's cost
+ * in the core. --core-only runs just that (no root, no servers), on
+ * --data-volume IMG when given (else the homepage image's, built first).
+ * Each callgrind table ends with the top functions (self Ir) of one
+ * measured run.
  *
  * Ratios are ours / nginx. Nothing here asserts a time. Needs root (netns,
  * tap), wrk, curl and ip; without nginx its rows are skipped. Exits 2,
@@ -69,6 +81,9 @@ const CALLGRIND = argv.includes('--callgrind');
 /** Under callgrind ours takes about 0.4 s a request on this machine: 220 requests a path are a minute and a half. */
 const CG_REQUESTS = numberArg('callgrind-requests', 200);
 const CG_WARMUP = numberArg('callgrind-warmup', 20);
+const CORE_ONLY = argv.includes('--core-only');
+/** One piece of the path alone (services/http/fixtures/bench/micro.ts): parse, date, log, check, head, await, timer, read, write. */
+const MICRO = flag('micro');
 
 const CONTENT = join(REPO, 'apps', 'homepage', 'content');
 const ns = `nyb-http-${process.pid}`;
@@ -267,10 +282,72 @@ function startNginx(work: string, port: number, tag: string, oneProcess: boolean
   return wrap.length ? startIn(wrap[0], [...wrap.slice(1), 'nginx', ...a]) : startIn('nginx', a);
 }
 
+/* ---- the HTTP core and the store alone, in Duktape, without TCP (services/http/fixtures/bench) ---- */
+
+interface CoreCost { ir: Map<string, number>; top: string[]; error?: string }
+
+/** Self Ir of the top functions of a callgrind output file. */
+function topFunctions(file: string, n: number): string[] {
+  const out = text('callgrind_annotate', ['--inclusive=no', '--threshold=100', file]);
+  const lines = out.split('\n').filter((l) => /^\s*[\d,]+ \(\s*[\d.]+%\)\s+\S/.test(l));
+  return lines.slice(0, n).map((l) => l.trim().replace(/\s+/g, ' ').replace(/ \[[^\]]*\]$/, ''));
+}
+
+async function coreCallgrind(dataVolume: string, work: string): Promise<CoreCost> {
+  const built = await build(join(REPO, 'services', 'http', 'fixtures', 'bench'), await findBoard('unix'),
+    { quiet: true, outDir: join(work, 'core-image') });
+  const image = join(built.dir, built.manifest.image);
+  const result: CoreCost = { ir: new Map(), top: [] };
+  const run = (path: string, requests: number, tag: string): number => {
+    const out = join(work, `cg.core.${tag}`);
+    const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, image, '--disk', dataVolume,
+      '--path', path, '--requests', String(requests), ...(MICRO ? ['--micro', MICRO] : [])], { encoding: 'utf8', timeout: 1_800_000 });
+    const line = /^bench: .*status (\d+)$/m.exec(r.stdout ?? '');
+    if (r.status !== 0 || !line || line[1] !== '200') throw new Error(`core bench ${path} x${requests}: exit ${r.status}: ${(r.stdout ?? '') + (r.stderr ?? '').slice(-500)}`);
+    return Number(/^(?:totals|summary): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1] ?? NaN);
+  };
+  for (const [i, path] of PATHS.entries()) {
+    log(`callgrind: HTTP core alone: ${path}: ${CG_WARMUP} and ${CG_WARMUP + CG_REQUESTS} requests…`);
+    const base = run(path, CG_WARMUP, `${i}.a`);
+    const more = run(path, CG_WARMUP + CG_REQUESTS, `${i}.b`);
+    result.ir.set(path, (more - base) / CG_REQUESTS);
+    if (i === 0) result.top = topFunctions(join(work, `cg.core.${i}.b`), 12);
+  }
+  return result;
+}
+
+function printCore(core: CoreCost, valgrind: string): void {
+  console.log(`\nHTTP core + file system alone (services/http/fixtures/bench in Duktape, unix board, one in-memory keep-alive connection, no TCP): ` +
+    `callgrind Ir per request, (${CG_WARMUP + CG_REQUESTS} - ${CG_WARMUP} requests) / ${CG_REQUESTS}; ${valgrind}`);
+  if (core.error) { console.log(`failed: ${core.error}`); return; }
+  for (const path of PATHS) console.log(`${path.padEnd(20)} ${'HTTP core + store'.padEnd(40)} ${(core.ir.get(path) ?? NaN).toFixed(0).padStart(11)}`);
+  if (core.top.length) {
+    console.log(`top functions (self Ir) of ${PATHS[0]} x${CG_WARMUP + CG_REQUESTS}, boot and mount included:`);
+    for (const l of core.top) console.log(`  ${l}`);
+  }
+}
+
 interface Server { key: string; name: string; base: string; start: () => Promise<Running> }
 interface Row { path: string; server: Server; headBytes?: number; load?: Load; error?: string; checkAfter?: string }
 
 async function main(): Promise<void> {
+  if (CORE_ONLY) {
+    if (!has('valgrind', ['--version'])) { console.error('bench/http: valgrind is not installed (apt-get install valgrind)'); process.exit(2); }
+    const work = mkdtempSync(join(tmpdir(), 'nymote-bench-http-core-'));
+    try {
+      let volume = flag('data-volume');
+      if (volume === undefined) {
+        log('building apps/homepage for the unix board (its data volume)…');
+        const built = await build(join(REPO, 'apps', 'homepage'), await findBoard('unix'), { quiet: true, outDir: join(REPO, 'images') });
+        volume = join(built.dir, built.manifest.data?.image ?? 'data.img');
+      }
+      const core = await coreCallgrind(volume, work);
+      printCore(core, text('valgrind', ['--version']).trim());
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   const tools = checkTools();
   const work = mkdtempSync(join(tmpdir(), 'nymote-bench-http-'));
   // nginx's worker runs as nobody: it must reach its config folder.
@@ -445,6 +522,7 @@ async function main(): Promise<void> {
         entry.ir = await perRequest('nginx', r, base);
       } catch (e) { entry.error = (e as Error).message.split('\n')[0]; } finally { await stop(r, 300_000); }
     }
+    let unixTop: string[] = [];
     if (SERVERS.includes('unix')) {
       const entry: (typeof cg)[number] = { name: `ours, unix board (Duktape ${built.manifest.engine.duktape})` };
       cg.push(entry);
@@ -453,8 +531,14 @@ async function main(): Promise<void> {
       try {
         await waitForLine(r, ready(OURS, 80), 900_000, 'the unix image under callgrind');
         entry.ir = await perRequest('ours', r, `http://${OURS}`);
+        const last = readdirSync(work).filter((n) => /^cg\.ours\.\d+\.\d+$/.test(n)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop())).pop();
+        if (last) unixTop = topFunctions(join(work, last), 12);
       } catch (e) { entry.error = (e as Error).message.split('\n')[0]; } finally { await stop(r, 300_000); }
     }
+    let core: CoreCost;
+    try {
+      core = await coreCallgrind(dataVolume, work);
+    } catch (e) { core = { ir: new Map(), top: [], error: (e as Error).message.split('\n')[0] }; }
     console.log(`\nInstructions per request (callgrind Ir over ${CG_REQUESTS} sequential keep-alive requests after ${CG_WARMUP} warm-up ones, one curl; ` +
       `${valgrind}; user space only: nginx's TCP/IP and sendfile are in the kernel, ours is not)`);
     console.log(`${'path'.padEnd(20)} ${'server'.padEnd(40)} ${'Ir/request'.padStart(11)} ${'/nginx'.padStart(8)}`);
@@ -466,6 +550,11 @@ async function main(): Promise<void> {
         console.log(`${path.padEnd(20)} ${c.name.padEnd(40)} ${ir.toFixed(0).padStart(11)} ${(ir / (nginxIr?.get(path) ?? NaN)).toFixed(1).padStart(8)}`);
       }
     }
+    if (unixTop.length) {
+      console.log(`top functions (self Ir) of the unix board's last measured requests (${PATHS[PATHS.length - 1]}):`);
+      for (const l of unixTop) console.log(`  ${l}`);
+    }
+    printCore(core, valgrind);
   } finally {
     for (const r of [...live]) await stop(r, 5000);
     cleanup();

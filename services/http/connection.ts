@@ -13,7 +13,7 @@ import { type Flow } from '../../net/types';
 import { type Counters, count } from '../../lib/counters';
 import { accessLogLine } from './access-log';
 import { fromLatin1 } from './bytes';
-import { formatHttpDate } from './dates';
+import { httpDateCache } from './dates';
 import { HttpError } from './errors';
 import { closeGracefully, FlowReader, writeWithin } from './flow-io';
 import { errorResponse, type Handler, type Request, type Response } from './message';
@@ -63,6 +63,7 @@ class Connection {
   /** When the current request started (its first byte, or when it came up from the queue). */
   private started: number;
   private head: RequestHead | null = null;
+  private readonly httpDate = httpDateCache();
 
   constructor(private readonly flow: Flow, private readonly handler: Handler, private readonly s: Settings,
     private readonly counters: Counters, private readonly control: ConnectionControl) {
@@ -176,7 +177,7 @@ class Connection {
     const s = this.s;
     const sent = await sendResponse({
       flow: this.flow, scheduler: s.scheduler, sendTimeoutMs: s.sendTimeoutMs,
-      method: method, version: version, keepAlive: keepAlive, date: formatHttpDate(s.clock()),
+      method: method, version: version, keepAlive: keepAlive, date: this.httpDate(s.clock()),
     }, r);
     s.onLog(accessLogLine({
       remote: this.flow.remote, time: s.clock(), requestLine: line, status: r.status, bytes: sent.bytes,

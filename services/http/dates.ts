@@ -42,6 +42,17 @@ export function formatHttpDate(ms: number): string {
     two(c.hour) + ':' + two(c.minute) + ':' + two(c.second) + ' GMT';
 }
 
+/** formatHttpDate that works once per second: a server asks for the Date of every response. */
+export function httpDateCache(): (ms: number) => string {
+  let second = NaN;
+  let text = '';
+  return (ms: number): string => {
+    const s = Math.floor(ms / 1000);
+    if (s !== second) { text = formatHttpDate(s * 1000); second = s; }
+    return text;
+  };
+}
+
 /** The access log's date: "06/Nov/1994:08:49:37 +0000" (always UTC). */
 export function formatLogDate(ms: number): string {
   const c = civilFromMs(ms);

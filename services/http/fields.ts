@@ -93,6 +93,12 @@ export class HeaderList {
     return this.lower.indexOf(name.toLowerCase()) >= 0;
   }
 
+  /** Whether any line's name is in `names` (lowercase keys): one pass for a set of fields. */
+  hasAny(names: { [lower: string]: boolean }): boolean {
+    for (let i = 0; i < this.lower.length; i++) if (names[this.lower[i]] === true) return true;
+    return false;
+  }
+
   get length(): number { return this.fields.length; }
 }
 

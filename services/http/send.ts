@@ -12,6 +12,7 @@ import { encodeChunk, LAST_CHUNK } from './chunked';
 import { writeWithin } from './flow-io';
 import { splitList, type HeaderField } from './fields';
 import type { BodyStream, Response } from './message';
+import { PreparedResponse, wireBytes, type WireForm } from './prepared';
 import { fieldProblem, serialiseResponseHead } from './serialise';
 
 export interface CheckedResponse {
@@ -22,6 +23,8 @@ export interface CheckedResponse {
   stream: BodyStream | null;
   /** The app asked for the connection to close after this response. */
   close: boolean;
+  /** Its octets, prepared ahead (prepared.ts): written without building the head again. */
+  prepared?: WireForm;
 }
 
 /** Fields the server writes itself. */
@@ -34,6 +37,13 @@ function isStream(b: unknown): b is BodyStream {
 /** The response checked and normalised, or a string saying why it cannot be sent. */
 export function checkResponse(r: unknown): CheckedResponse | string {
   if (typeof r !== 'object' || r === null) return 'handler returned ' + String(r) + ', not a response';
+  if (r instanceof PreparedResponse) {
+    const w = r.wire;
+    // Checked when prepared; anything a handler changed since is checked below like any response.
+    if (r.status === w.status && r.headers === w.headers && r.body === w.body) {
+      return { status: w.status, fields: w.fields, bytes: w.body, stream: null, close: false, prepared: w };
+    }
+  }
   const res = r as Response;
   if (typeof res.status !== 'number' || Math.floor(res.status) !== res.status || res.status < 200 || res.status > 599) {
     return 'bad status ' + String(res.status);
@@ -114,6 +124,12 @@ function closeStream(s: BodyStream | null): void {
 
 export async function sendResponse(ctx: SendContext, r: CheckedResponse): Promise<SendResult> {
   const head = ctx.method === 'HEAD';
+  if (r.prepared) {
+    const keep = ctx.keepAlive;
+    const data = wireBytes(r.prepared, ctx.date, keep ? (ctx.version === 'HTTP/1.0' ? 'keep-alive' : null) : 'close', head);
+    const ok = await writeWithin(ctx.flow, data, ctx.scheduler, ctx.sendTimeoutMs);
+    return ok ? { ok: true, keepAlive: keep, bytes: head ? 0 : r.bytes.length } : { ok: false, keepAlive: false, bytes: 0 };
+  }
   const noContent = r.status === 204 || r.status === 304;
   const fields = r.fields.slice();
   if (!hasField(fields, 'date')) fields.unshift({ name: 'Date', value: ctx.date });

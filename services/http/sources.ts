@@ -20,6 +20,8 @@ export function memorySource(files: { [path: string]: Uint8Array | string }, mti
   }
   const mtime = mtimeMs || 0;
   return {
+    // The files were copied above: nothing changes them.
+    generation: () => 0,
     stat: function (path) {
       if (dirs[path]) return Promise.resolve<FileStat | null>({ size: 0, mtimeMs: mtime, directory: true });
       const b = bytes[path];
@@ -39,6 +41,8 @@ export interface VolumeLike {
   open(path: string): Promise<{ read(pos: number, buf: Uint8Array): Promise<number>; close(): Promise<void> }>;
   /** A read without an open handle, where the volume has one (store/fat32 does): one operation instead of three. */
   readRange?(path: string, offset: number, buf: Uint8Array): Promise<number>;
+  /** Moves on every change (store/fat32 counts its write operations); lets the file server cache. */
+  readonly generation?: number;
 }
 
 function missing(e: unknown): boolean {
@@ -49,6 +53,7 @@ function missing(e: unknown): boolean {
 /** A mounted FAT32 volume (modified times come from its directory entries, 2 s granularity). */
 export function volumeSource(volume: VolumeLike): FileSource {
   return {
+    generation: typeof volume.generation === 'number' ? () => volume.generation as number : undefined,
     stat: async (path) => {
       try {
         const st = await volume.stat(path);

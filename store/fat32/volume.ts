@@ -195,6 +195,12 @@ export class Volume implements HandleHost {
   private nodes: { [key: string]: Node } = {};
   /** Set by recovery: copy the active FAT over the others at the next flush. */
   syncCopiesAtFlush = false;
+  /**
+   * Moves when an operation that may change the tree or a file's bytes
+   * starts (under the lock), so a reader that saw the same number before
+   * and after its reads (services/http's file cache) knows nothing changed.
+   */
+  generation = 0;
 
   constructor(core: Core, clock: Clock) {
     this.core = core;
@@ -521,6 +527,7 @@ export class Volume implements HandleHost {
 
   private writable(): void {
     if (this.core.readOnly) throw new FsError('EROFS', 'the volume is read-only');
+    this.generation++;
   }
 
   private need(t: Lookup): DirEntry {

@@ -23,7 +23,7 @@ export async function collect(r: Response): Promise<Collected> {
   let body = '';
   let length: number | undefined;
   if (typeof r.body === 'string') body = r.body;
-  else if (r.body instanceof Uint8Array) body = Buffer.from(r.body).toString('latin1');
+  else if (r.body instanceof Uint8Array) { body = Buffer.from(r.body).toString('latin1'); length = r.body.length; }
   else if (r.body) {
     length = r.body.length;
     for (let c = await r.body.chunks(); c; c = await r.body.chunks()) body += Buffer.from(c).toString('latin1');

@@ -12,7 +12,8 @@ import { deviceKind, readAppInfo, type AppInfo } from './appinfo';
 import { diskCreate, diskFill } from '../disk/index';
 import { bundleApp, BUNDLE_NAME } from './bundle';
 import { lookupLine } from './linemap';
-import { formatModuleSizes, moduleSizes, type ModuleSize } from './module-sizes';
+import { packBlob } from './pack';
+import { formatModuleSizes, moduleSizes, moduleSizesHtml, type ModuleSize } from './module-sizes';
 import { HOST_COMPILER, KERNELS, codeBytes, engineConfigHash, linkArm32Image, linkUnixImage, linkX86Image, makeKernel } from './kernel';
 import { xenBinary } from '../boot/xen-console';
 import { Progress } from '../progress';
@@ -22,6 +23,10 @@ import { BUILD, REPO, display } from '../paths';
 
 /** The per-module size report beside the image. */
 export const SIZES_NAME = 'sizes.txt';
+/** The same report as a treemap page. */
+export const SIZES_HTML_NAME = 'sizes.html';
+/** The blob the image links: app.blob's bytecode deflated (see pack.ts). */
+export const PACKED_BLOB_NAME = 'app.packed.blob';
 
 export interface Manifest {
   app: string;
@@ -29,7 +34,8 @@ export interface Manifest {
   arch: string;
   version: string;
   engine: { duktape: string; configHash: string };
-  bytecode: { bytes: number; sha256: string };
+  /** The bytecode as compiled (app.blob), and the deflated copy the image carries (app.packed.blob). */
+  bytecode: { bytes: number; sha256: string; packed: number };
   sizes: { kernel: number; engine: number; runtime: number; app: number; total: number };
   /** Every bundled module's bytes, largest bytecode first (also in sizes.txt). */
   modules: ModuleSize[];
@@ -214,23 +220,26 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   }
   const blob = readFileSync(blobPath);
   const bytecode = blob.subarray(96);
+  const packed = packBlob(blob);
+  writeFileSync(join(dir, PACKED_BLOB_NAME), packed);
+  const imageBlob = join(dir, PACKED_BLOB_NAME);
 
   progress.next(`link: ${board.image.format} image`);
   const imageName = { zimage: `${app.name}.zImage`, 'pv-elf': `${app.name}.elf`, executable: app.name, none: '' }[board.image.format];
   const imagePath = join(dir, imageName);
   const extraFiles: string[] = [];
   if (kernel.target === 'arm32') {
-    linkArm32Image(blobPath, join(dir, `${app.name}.elf`), imagePath, work);
+    linkArm32Image(imageBlob, join(dir, `${app.name}.elf`), imagePath, work);
     // What xl on a real board's dom0 (the Pi's) loads: see xlLoadableZimage.
     writeFileSync(join(dir, `${app.name}.xl.zImage`), xlLoadableZimage(readFileSync(imagePath)));
     writeGuestConfig(dir, app, `${app.name}.xl.zImage`, board.memoryMiB, 'arm', hasContent);
     extraFiles.push(`${app.name}.elf`, `${app.name}.xl.zImage`, `${app.name}.cfg`);
   } else if (kernel.target === 'x86_64') {
-    linkX86Image(blobPath, imagePath, join(dir, `${app.name}.debug.elf`), work);
+    linkX86Image(imageBlob, imagePath, join(dir, `${app.name}.debug.elf`), work);
     writeGuestConfig(dir, app, imageName, board.memoryMiB, 'x86', hasContent);
     extraFiles.push(`${app.name}.debug.elf`, `${app.name}.cfg`);
   } else {
-    linkUnixImage(blobPath, imagePath, board.memoryMiB, work);
+    linkUnixImage(imageBlob, imagePath, board.memoryMiB, work);
   }
   if (board.emulate) {
     // The image folder carries its hypervisor, so it boots without the cache.
@@ -255,6 +264,8 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
   };
   const modules = moduleSizes(bundle.modules, work);
   writeFileSync(join(dir, SIZES_NAME), formatModuleSizes(modules));
+  writeFileSync(join(dir, SIZES_HTML_NAME), moduleSizesHtml(`${app.name} on ${board.name}`,
+    { kernel: sizes.kernel, engine: sizes.engine, packedBytecode: packed.length - 96, total: sizes.total }, modules));
   const inputs: Record<string, string> = {};
   for (const f of [...bundle.inputs, app.entry, kernel.library, HOST_COMPILER, join(REPO, 'package.json')]) inputs[f] = stamp(f);
   if (hasContent) for (const f of treeFiles(content)) inputs[f] = stamp(f);
@@ -264,14 +275,14 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
     arch: board.arch === 'host' ? hostArch() : board.arch,
     version: version(),
     engine: { duktape: '2.7.0', configHash: engineConfigHash() },
-    bytecode: { bytes: bytecode.length, sha256: createHash('sha256').update(bytecode).digest('hex') },
+    bytecode: { bytes: bytecode.length, sha256: createHash('sha256').update(bytecode).digest('hex'), packed: packed.length - 96 },
     sizes,
     modules,
     memoryMiB: board.memoryMiB,
     devices: app.needs,
     ...(data ? { data } : {}),
     image: imageName,
-    files: [imageName, ...extraFiles, 'app.blob', BUNDLE_NAME, BUNDLE_NAME + '.map', SIZES_NAME, 'manifest.json'],
+    files: [imageName, ...extraFiles, 'app.blob', PACKED_BLOB_NAME, BUNDLE_NAME, BUNDLE_NAME + '.map', SIZES_NAME, SIZES_HTML_NAME, 'manifest.json'],
     inputs,
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
@@ -283,8 +294,9 @@ export async function build(appPath: string, board: BoardSpec, opts: BuildOption
       `  runtime + drivers (ES5) ${kib(sizes.runtime)}`,
       `  app (ES5)               ${kib(sizes.app)}`,
       `  bytecode (as loaded)    ${kib(bytecode.length)}`,
+      `  bytecode (in the image) ${kib(packed.length - 96)}   deflated`,
       `  image total             ${kib(sizes.total)}   ${display(imagePath)}`,
-      `  largest modules (bytecode, ES5; all ${modules.length} in ${display(join(dir, SIZES_NAME))}):`,
+      `  largest modules (bytecode, ES5; all ${modules.length} in ${display(join(dir, SIZES_NAME))}, treemap ${SIZES_HTML_NAME}):`,
       ...modules.slice(0, 5).map((m) => `    ${kib(m.bytecode)} ${kib(m.es5)}  ${m.module}`),
       ...(data ? [`  data volume content     ${kib(data.bytes)}   ${display(join(dir, DATA_IMAGE))} (${data.files} files, FAT32)`] : []),
       board.platform === 'xen' ? `  guest RAM               ${String(board.memoryMiB).padStart(8)} MiB${board.emulate ? ` (Xen ${board.emulate.xen})` : ''}`

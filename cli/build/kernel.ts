@@ -42,7 +42,7 @@ export interface KernelFlavour {
   sizeTool: string;
 }
 
-const CORE_OBJECTS = ['engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'config_hash.o'];
+const CORE_OBJECTS = ['engine.o', 'alloc.o', 'sha256.o', 'blob.o', 'inflate.o', 'checksum.o', 'format.o', 'config_hash.o'];
 
 function flavour(target: KernelTarget, objects: string[], sizeTool: string): KernelFlavour {
   const dir = join(BUILD, target);

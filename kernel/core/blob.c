@@ -47,3 +47,7 @@ size_t nymote_blob_verify(const uint8_t *blob, size_t len, const uint8_t **bytec
 	*bytecode = blob + NYMOTE_BLOB_HEADER_BYTES;
 	return n;
 }
+
+size_t nymote_blob_inflated_length(const uint8_t *blob) {
+	return get_u32(blob + 20);
+}

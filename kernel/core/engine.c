@@ -198,12 +198,14 @@ static void install_kernel_object(duk_context *ctx) {
 
 /* ---- entry ---- */
 
+struct stored_program { const uint8_t *bytes; size_t stored, inflated; };
+
 static duk_ret_t load_and_run(duk_context *ctx, void *udata) {
-	const uint8_t *const *bc = udata;
-	size_t len = (size_t)duk_require_uint(ctx, -1);
-	duk_pop(ctx);
-	void *copy = duk_push_fixed_buffer(ctx, len);
-	memcpy(copy, *bc, len);
+	const struct stored_program *p = udata;
+	/* Inflated straight into the buffer the engine loads from: RAM holds no second copy. */
+	void *copy = duk_push_fixed_buffer(ctx, p->inflated ? p->inflated : p->stored);
+	if (!p->inflated) memcpy(copy, p->bytes, p->stored);
+	else if (nymote_inflate(copy, p->inflated, p->bytes, p->stored) != 0) return duk_error(ctx, DUK_ERR_ERROR, "the application image's bytecode does not inflate");
 	duk_load_function(ctx);
 	duk_call(ctx, 0);
 	return 1;
@@ -236,9 +238,9 @@ int nymote_main(const uint8_t *image, size_t image_len, int argc, const char *co
 
 	/* The runtime ends the program through __kernel.exit(); reaching the end
 	 * means the program returned without an event loop, which is success. */
-	duk_push_uint(ctx, (duk_uint_t)n);
+	struct stored_program program = {bytecode, n, nymote_blob_inflated_length(image)};
 	int code = 0;
-	if (duk_safe_call(ctx, load_and_run, (void *)&bytecode, 1, 1) != DUK_EXEC_SUCCESS) {
+	if (duk_safe_call(ctx, load_and_run, &program, 0, 1) != DUK_EXEC_SUCCESS) {
 		write_str(2, "nymote: uncaught error outside the runtime: ");
 		write_str(2, duk_safe_to_stacktrace(ctx, -1));
 		write_str(2, "\n");

@@ -33,6 +33,13 @@ describe('app folders', () => {
     const es5 = m.modules.reduce((sum, mod) => sum + mod.es5, 0);
     expect(es5).toBeGreaterThan(0.9 * (m.sizes.runtime + m.sizes.app));
     expect(readFileSync(join(where, 'images', `${app}-unix`, 'sizes.txt'), 'utf8')).toContain('nymote/sdk/boot.ts');
+    // the treemap beside it shows the kernel, the engine and the bytecode, and lists every module
+    const html = readFileSync(join(where, 'images', `${app}-unix`, 'sizes.html'), 'utf8');
+    for (const part of ['kernel (C)', 'engine (Duktape)', 'bytecode']) expect(html).toContain(`title="${part} — `);
+    for (const mod of m.modules) expect(html).toContain(`<td>${mod.module}</td>`);
+    // the image carries the bytecode deflated
+    expect(m.bytecode.packed).toBeGreaterThan(0);
+    expect(m.bytecode.packed).toBeLessThan(0.5 * m.bytecode.bytes);
   }, 300_000);
 
   it('hello carries at most 90 KiB of runtime and drivers, and nothing of net/, store/ or services/', () => {

@@ -38,7 +38,7 @@ describe('hello on the unix board', () => {
     expect(blob.subarray(56, 88).toString('hex')).toBe(manifest.bytecode.sha256);
     expect(blob.subarray(24, 56).toString('hex')).toBe(manifest.engine.configHash);
     for (const k of ['kernel', 'engine', 'runtime', 'app', 'total'] as const) expect(manifest.sizes[k]).toBeGreaterThan(0);
-    expect(manifest.sizes.total).toBeGreaterThan(manifest.sizes.engine + manifest.bytecode.bytes);
+    expect(manifest.sizes.total).toBeGreaterThan(manifest.sizes.engine + manifest.bytecode.packed);
   });
 });
 
@@ -127,7 +127,7 @@ describe('bad input is refused clearly', () => {
     const blobAt = image.indexOf(Buffer.from('NYMOTEBC'));
     expect(blobAt).toBeGreaterThan(0);
     const tampered = Buffer.from(image);
-    tampered[blobAt + at(manifest.bytecode.bytes)] ^= xor;
+    tampered[blobAt + at(manifest.bytecode.packed)] ^= xor; // the image's blob stores the bytecode deflated
     writeFileSync(join(TEST_IMAGES, 'tampered-hello'), tampered);
     chmodSync(join(TEST_IMAGES, 'tampered-hello'), 0o755);
     return runImage(TEST_IMAGES, { ...manifest, image: 'tampered-hello' });

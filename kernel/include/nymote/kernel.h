@@ -133,17 +133,19 @@ uint32_t nymote_internet_sum(const void *buf, size_t len, uint64_t sum);
  *
  *   0   char[8]   magic "NYMOTEBC"
  *   8   u32       format version (NYMOTE_BLOB_VERSION)
- *   12  u32       bytecode length N
+ *   12  u32       stored length N
  *   16  u32       DUK_VERSION of the compiler
- *   20  u32       reserved, 0
+ *   20  u32       inflated length: 0 when the N bytes are the bytecode itself,
+ *                 else they are its raw DEFLATE stream (the build packs an
+ *                 image's blob so; the loader inflates it into the engine)
  *   24  u8[32]    engine config hash (sha256 of the generated duk_config.h
  *                 and the duktape.c it was built from)
- *   56  u8[32]    sha256 of the N bytecode bytes
+ *   56  u8[32]    sha256 of the N stored bytes
  *   88  u8[8]     reserved, 0
- *   96  u8[N]     Duktape bytecode (duk_dump_function of the program)
+ *   96  u8[N]     Duktape bytecode (duk_dump_function of the program), or its DEFLATE stream
  */
 #define NYMOTE_BLOB_MAGIC "NYMOTEBC"
-#define NYMOTE_BLOB_VERSION 1u
+#define NYMOTE_BLOB_VERSION 2u
 #define NYMOTE_BLOB_HEADER_BYTES 96u
 
 #endif

@@ -131,7 +131,8 @@ async function oursCallgrind(mb: number, datagrams: number): Promise<{ tcp: Call
     const file = join(work, `cg.${pid}.${n}`);
     const ir = Number(/^(?:totals|summary): (\d+)/m.exec(readFileSync(file, 'utf8'))?.[1] ?? NaN);
     const top = spawnSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], { encoding: 'utf8' }).stdout
-      .split('\n').filter((l) => /^\s*[\d,]+ \(/.test(l)).slice(0, 16).join('\n');
+      .split('\n').filter((l) => /^\s*[\d,]+ \(/.test(l) && !/\(100\.0%\)/.test(l)).slice(0, 15)
+      .map((l) => l.replace(/ \[[^\]]*\]$/, '')).join('\n');
     return { ir, top };
   };
   return withEchoImage(['valgrind', '--tool=callgrind', `--callgrind-out-file=${join(work, 'cg.%p')}`], 120_000, async (image) => {

@@ -29,7 +29,7 @@ import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from '.
 import {
   HOP_BROADCAST, HOP_LOCAL, HOP_MULTICAST, HOP_NONE, isMulticast, isSubnetBroadcast, multicastMac, nextHop, type Ipv4Config,
 } from './routing';
-import { emptyIpv4Packet, IPV4_HEADER_LENGTH, isFragment, parseIpv4PacketInto, writeIpv4Header } from './wire';
+import { emptyIpv4Packet, IPV4_HEADER_LENGTH, parseIpv4PacketInto, writeIpv4Header } from './wire';
 
 export type { Ipv4Config } from './routing';
 
@@ -177,9 +177,10 @@ export function createIpv4(options: Ipv4Options): Ipv4Layer {
       const error = parseIpv4PacketInto(buf, p);
       if (error) { count(counters, 'ipv4.' + error); return; }
       if (p.headerLength > IPV4_HEADER_LENGTH) { count(counters, 'ipv4.options'); return; }
-      if (!accepts(p.dst, p.protocol)) { count(counters, 'ipv4.not-for-us'); return; }
+      // Unicast to our configured address, the usual case, needs no further look.
+      if ((p.dst !== cfg.address || p.dst === 0) && !accepts(p.dst, p.protocol)) { count(counters, 'ipv4.not-for-us'); return; }
       if (badSource(p.src)) { count(counters, 'ipv4.bad-source'); return; }
-      if (!isFragment(p)) { deliver(p.src, p.dst, p.protocol, p.payload); return; }
+      if (!p.moreFragments && p.fragmentOffset === 0) { deliver(p.src, p.dst, p.protocol, p.payload); return; }
       const r = reassembler.add({
         src: p.src, dst: p.dst, protocol: p.protocol, id: p.id,
         offset: p.fragmentOffset, moreFragments: p.moreFragments, data: p.payload,

@@ -774,6 +774,8 @@ export class Connection {
 
   /** New segments from SND.NXT while the congestion and send windows allow. */
   private sendData(): void {
+    // A receiver's usual case: nothing to send, so no clock read, no window sums.
+    if (!this.hasUnsent()) return;
     const now = this.now();
     if (seqDiff(this.sndMax, this.sndUna) === 0 && this.hasUnsent() && now - this.lastSendAt > this.rto.rto) {
       this.congestion.restartAfterIdle();

@@ -36,3 +36,9 @@ extern void nymote_engine_fatal(void *udata, const char *msg);
 extern int nymote_engine_sprintf(char *buf, const char *fmt, ...);
 #undef DUK_SPRINTF
 #define DUK_SPRINTF nymote_engine_sprintf
+
+/* No .fileName on every function: the program is one bundle, so a stack
+ * frame's file says nothing a line number does not (kernel/runtime/errors.ts
+ * maps "(:line)" through the bundle's line map), and each function's bytecode
+ * and heap object would carry it. */
+#undef DUK_USE_FUNC_FILENAME_PROPERTY

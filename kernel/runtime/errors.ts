@@ -65,8 +65,9 @@ export function mapStack(stack: string): string {
   for (let i = 0; i < lines.length; i++) {
     let text = lines[i].replace(/ (preventsyield|strict|native|construct|tailcall)/g, '');
     let unmapped = false;
-    text = text.replace(/\(([^():]+):(\d+)\)/, (whole: string, file: string, line: string) => {
-      if (file !== name) return whole;
+    // Functions carry no .fileName (DUK_USE_FUNC_FILENAME_PROPERTY is off): a bundle frame is "(:line)".
+    text = text.replace(/\(([^():]*):(\d+)\)/, (whole: string, file: string, line: string) => {
+      if (file !== name && file !== '') return whole;
       const mapped = mapBundleLine(parseInt(line, 10));
       unmapped = !mapped;
       return mapped ? '(' + mapped + ')' : whole;

@@ -42,7 +42,17 @@ export interface HeaderField { name: string; value: string }
  * Throws HttpError(400) for obs-fold, whitespace before the colon, a name
  * that is not a token, or a value with CR, LF, NUL or other controls.
  */
+/** A whole valid field line: a token, the colon, value octets only. Matched natively, where the loops below cost a few thousand instructions an octet in Duktape. */
+const VALID_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*$/;
+const OWS_ENDS = /^[ \t]+|[ \t]+$/g;
+
 export function parseFieldLine(line: Uint8Array): HeaderField {
+  const text = latin1(line);
+  if (VALID_LINE.test(text)) {
+    const colon = text.indexOf(':');
+    return { name: text.slice(0, colon), value: text.slice(colon + 1).replace(OWS_ENDS, '') };
+  }
+  // Something is wrong with it: find what, in order, for the error's reason.
   if (line.length && (line[0] === 0x20 || line[0] === 0x09)) throw new HttpError(400, 'obsolete line folding');
   let colon = -1;
   for (let i = 0; i < line.length; i++) {

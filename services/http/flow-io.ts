@@ -4,7 +4,7 @@
  * cannot hold a connection (and its memory) forever.
  */
 import type { Flow } from '../../net/types';
-import type { Scheduler } from '../../lib/scheduler';
+import type { Scheduler, TimerHandle } from '../../lib/scheduler';
 
 export type ReadResult =
   | { kind: 'data'; data: Uint8Array }
@@ -40,42 +40,87 @@ async function settled(p: Promise<unknown>, then: () => void): Promise<void> {
 /**
  * Reads with a timeout. A read that timed out is still outstanding on the
  * flow; the next read() waits on it rather than starting a second one.
+ *
+ * Per read, one flow read, one continuation and the promise handed out:
+ * the deadline is a single timer that moves lazily (it is re-armed only
+ * when it would fire too late, and when it fires early it sets itself
+ * again for what is left), because a timer set and cancelled per read, and
+ * a promise per stage, cost more than the rest of a request in Duktape.
  */
 export class FlowReader {
-  private pending: Promise<ReadResult> | null = null;
+  /** The flow read under way (at most one). */
+  private pending = false;
+  /** What the flow gave while nobody was waiting. */
+  private ready: ReadResult | null = null;
+  private waiter: ((r: ReadResult) => void) | null = null;
+  private deadline = 0;
+  private timer: TimerHandle | null = null;
+  private timerAt = 0;
 
   constructor(private readonly flow: Flow, private readonly scheduler: Scheduler) {}
 
   read(ms: number): Promise<ReadResult> {
-    if (!this.pending) {
-      // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per read of a request; HOTPATH_READ
-      this.pending = this.flow.read().then((data): ReadResult => data === null ? { kind: 'end' } : { kind: 'data', data: data }, (): ReadResult => ({ kind: 'error' }));
+    if (this.ready !== null) {
+      const r = this.ready;
+      this.ready = null;
+      return Promise.resolve(r);
     }
-    const p = this.pending;
-    return new Promise<ReadResult>((resolve) => {
-      let done = false;
-      const timer = this.scheduler.after(Math.max(0, ms), () => {
-        if (!done) { done = true; resolve({ kind: 'timeout' }); }
-      });
-      // eslint-disable-next-line promise/prefer-await-to-then -- hot path: as above
-      p.then((r) => {
-        if (done) return;
-        done = true;
-        timer.cancel();
-        if (this.pending === p) this.pending = null;
-        resolve(r);
-      });
-    });
+    if (!this.pending) {
+      this.pending = true;
+      // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per read of a request; HOTPATH_READ
+      this.flow.read().then((data) => this.settle(data === null ? END : { kind: 'data', data: data }), () => this.settle(ERROR));
+    }
+    this.deadline = this.scheduler.now() + Math.max(0, ms);
+    if (this.timer === null || this.timerAt > this.deadline) this.arm(this.deadline);
+    return new Promise<ReadResult>((resolve) => { this.waiter = resolve; });
+  }
+
+  private settle(r: ReadResult): void {
+    this.pending = false;
+    const w = this.waiter;
+    if (w === null) { this.ready = r; return; }
+    this.waiter = null;
+    w(r);
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== null) this.timer.cancel();
+    this.timerAt = at;
+    this.timer = this.scheduler.after(Math.max(0, at - this.scheduler.now()), () => this.expire());
+  }
+
+  private expire(): void {
+    this.timer = null;
+    const w = this.waiter;
+    if (w === null) return;
+    if (this.scheduler.now() < this.deadline) { this.arm(this.deadline); return; }
+    this.waiter = null;
+    w(TIMEOUT);
+  }
+
+  /** Stops the deadline's timer (the connection is over). */
+  stop(): void {
+    if (this.timer !== null) { this.timer.cancel(); this.timer = null; }
   }
 }
 
+const END: ReadResult = { kind: 'end' };
+const ERROR: ReadResult = { kind: 'error' };
+const TIMEOUT: ReadResult = { kind: 'timeout' };
+
 /** Writes `data`; false when the write failed or did not complete within `ms` (the caller aborts). */
 export function writeWithin(flow: Flow, data: Uint8Array, scheduler: Scheduler, ms: number): Promise<boolean> {
-  let ok = false;
-  // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per response write (a response of up to 16 KiB is one, a file one per 16 KiB piece); HOTPATH_WRITE
-  const write = flow.write(data).then(() => { ok = true; }, () => { ok = false; });
-  // eslint-disable-next-line promise/prefer-await-to-then -- hot path: as above
-  return settlesWithin(write, scheduler, ms).then((inTime) => inTime && ok);
+  return new Promise<boolean>((resolve) => {
+    let done = false;
+    const timer = scheduler.after(Math.max(0, ms), () => {
+      if (!done) { done = true; resolve(false); }
+    });
+    const settle = (ok: boolean): void => {
+      if (!done) { done = true; timer.cancel(); resolve(ok); }
+    };
+    // eslint-disable-next-line promise/prefer-await-to-then -- hot path: runs per response write (a response of up to 16 KiB is one, a file one per 16 KiB piece); HOTPATH_WRITE
+    flow.write(data).then(() => settle(true), () => settle(false));
+  });
 }
 
 /** Octets read and thrown away while lingering before we stop listening and reset. */
@@ -110,6 +155,7 @@ export async function closeGracefully(flow: Flow, reader: FlowReader, scheduler:
     if (r.kind !== 'data') break;
     drained += r.data.length;
   }
+  reader.stop();
   if (!closed) await settlesWithin(closing, scheduler, deadline - scheduler.now());
   if (!closed || !peerEnded) flow.abort();
 }

@@ -289,7 +289,10 @@ interface CoreCost { ir: Map<string, number>; top: string[]; error?: string }
 /** Self Ir of the top functions of a callgrind output file. */
 function topFunctions(file: string, n: number): string[] {
   const out = text('callgrind_annotate', ['--inclusive=no', '--threshold=100', file]);
-  const lines = out.split('\n').filter((l) => /^\s*[\d,]+ \(\s*[\d.]+%\)\s+\S/.test(l));
+  const lines = out.split('\n').filter((l) => /^\s*[\d,]+ \(\s*[\d.]+%\)\s+\S/.test(l))
+    .filter((l) => !/PROGRAM TOTALS|\?\?\?:0x|libc-start|below main/.test(l));
+  // Images are stripped: without the engine's symbols only addresses would show, which tell nothing.
+  if (lines.length === 0) return ['(no symbols: the image is stripped; build one unstripped to see the engine\'s functions)'];
   return lines.slice(0, n).map((l) => l.trim().replace(/\s+/g, ' ').replace(/ \[[^\]]*\]$/, ''));
 }
 

@@ -17,7 +17,13 @@
 import { errorResponse, type Handler, type Request, type Response } from './message';
 import { percentDecode } from './target';
 
-interface Route { method: string; segments: string[]; handler: Handler }
+interface Route {
+  method: string;
+  segments: string[];
+  /** The pattern itself when it has no captures: a path without "%" matches it exactly or not at all. */
+  literal: string | null;
+  handler: Handler;
+}
 
 export interface Router {
   get(pattern: string, handler: Handler): Router;
@@ -68,7 +74,9 @@ export function router(): Router {
     const allowed: string[] = [];
     for (let i = 0; i < routes.length && !exact; i++) {
       const r = routes[i];
-      const p = match(r.segments, req.path);
+      const p = r.literal !== null && req.path.indexOf('%') < 0
+        ? (req.path === r.literal ? Object.create(null) as { [name: string]: string } : null)
+        : match(r.segments, req.path);
       if (!p) continue;
       if (r.method === req.method) { exact = r; params = p; }
       else if (r.method === 'GET' && !get) { get = r; getParams = p; }
@@ -91,7 +99,10 @@ export function router(): Router {
   const self: Router = {
     route: function (method, pattern, handler) {
       if (pattern.charAt(0) !== '/') throw new Error('router: pattern ' + pattern + ' does not start with /');
-      routes.push({ method: method.toUpperCase(), segments: pattern.slice(1).split('/'), handler: handler });
+      const segments = pattern.slice(1).split('/');
+      let literal: string | null = pattern;
+      for (let i = 0; i < segments.length; i++) if (segments[i].charAt(0) === ':' || segments[i] === '*') literal = null;
+      routes.push({ method: method.toUpperCase(), segments: segments, literal: literal, handler: handler });
       return self;
     },
     get: function (p, h) { return self.route('GET', p, h); },

@@ -50,10 +50,11 @@ export function serveDns(net: { udp: UdpApi; tcp: TcpApi }, responder: Responder
   const counters = responder.counters;
   const count = (name: string): void => { counters[name] = (counters[name] || 0) + 1; };
   let open = 0;
+  const overUdp = { tcp: false };
 
   const unbind = net.udp.bind(options.port, (data, from, to) => {
     count('dns.udp-queries');
-    const out = responder.answer(data, { tcp: false });
+    const out = responder.answer(data, overUdp);
     if (out.length > 0) net.udp.send(from, out[0], to.port);
   });
 

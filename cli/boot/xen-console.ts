@@ -105,6 +105,8 @@ interface ConsoleState {
   exitCode?: number;
   failure?: string;
   firstGuestLineS?: number;
+  /** The guest's JS heap high-water mark and its arena, in bytes (reported at exit). */
+  heap?: { peak: number; arena: number };
 }
 
 /**
@@ -166,6 +168,8 @@ function readConsoleLine(reader: ConsoleReader, line: string, state: ConsoleStat
     if (continued) return undefined;
     const text = Buffer.concat(state.partial).toString('utf8');
     state.partial = [];
+    const heap = /^nymote: guest heap peak (\d+) of (\d+)$/.exec(text);
+    if (heap) { state.heap = { peak: Number(heap[1]), arena: Number(heap[2]) }; return undefined; }
     const exit = /^nymote: guest exit (-?\d+)$/.exec(text);
     if (exit) { state.exitCode = Number(exit[1]); return undefined; }
     if (/^nymote: (guest fault|cannot boot)/.test(text)) state.failure ??= text;
@@ -205,7 +209,8 @@ export function runQemu(qemu: string, qemuArgs: string[], reader: ConsoleReader,
         process.stderr.write(`nymote boot: ${state.failure ?? 'boot failed'} (after ${took} s). Last console lines:\n` +
           state.tail.map((l) => `  | ${l}`).join('\n') + '\n');
       } else {
-        process.stderr.write(`nymote boot: QEMU start to the guest's first line: ${first}; guest exit ${code} after ${took} s\n`);
+        const heap = state.heap ? `; JS heap high-water mark ${(state.heap.peak / 1024).toFixed(1)} KiB of ${(state.heap.arena / 1024).toFixed(0)} KiB` : '';
+        process.stderr.write(`nymote boot: QEMU start to the guest's first line: ${first}; guest exit ${code} after ${took} s${heap}\n`);
       }
       resolveCode(code);
     };

@@ -141,8 +141,16 @@ int guest_split_args(const char *src, const char **argv, int max) {
 /* ---- report lines ---- */
 
 void guest_report_exit(int code) {
-	/* The exit code travels as the console's last line: the boot tool reads it. */
+	/* The JS heap's high-water mark, then the exit code as the console's last
+	 * line: the boot tool reads both (and passes neither to the app's stdout). */
+	struct nymote_heap_stats heap;
+	nymote_heap_stats(&heap);
 	guest_console_newline();
+	guest_print("nymote: guest heap peak ");
+	guest_print_dec((long)heap.peak_bytes);
+	guest_print(" of ");
+	guest_print_dec((long)heap.arena_bytes);
+	guest_print("\n");
 	guest_print("nymote: guest exit ");
 	guest_print_dec(code);
 	guest_print("\n");

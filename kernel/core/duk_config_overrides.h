@@ -42,3 +42,9 @@ extern int nymote_engine_sprintf(char *buf, const char *fmt, ...);
  * maps "(:line)" through the bundle's line map), and each function's bytecode
  * and heap object would carry it. */
 #undef DUK_USE_FUNC_FILENAME_PROPERTY
+
+/* Duktape's JX/JC JSON dialects (Duktape.enc('jx')): no image uses them, and
+ * leaving them out needs no regenerated built-in tables (CBOR, coroutines,
+ * Proxy and Reflect would: Debian ships the amalgamation only). */
+#undef DUK_USE_JX
+#undef DUK_USE_JC

@@ -36,26 +36,19 @@ export function createAnswerCache(capacity: number): AnswerCache {
   };
 }
 
-/* Latin-1 capitals, which toLowerCase would fold but DNS does not (RFC 4343: ASCII only). */
-const LATIN1_CAPITALS = /[\xc0-\xde]/;
-
 /**
  * The cache key of a question: its name's wire bytes (query[start, nameEnd))
- * with ASCII lowered, then type, class, EDNS variant (0 none, 1 EDNS, 2 EDNS
+ * exactly as spelled, then type, class, EDNS variant (0 none, 1 EDNS, 2 EDNS
  * with DO) and size limit, one character each. Made by natives over the
  * whole name, not a loop per byte: that is most of a memoised answer's cost.
+ *
+ * The spelling is part of the key, not lowered: an answer's names are
+ * compressed only against the same bytes (writer.ts keeps case), so
+ * "Www.Example.com" and "www.example.com" can differ in more than the
+ * question's letters (an owner name written in full in one, a pointer in
+ * the other). Resolvers that randomise case (0x20) miss the cache; the
+ * answers stay byte for byte those of a fresh lookup.
  */
 export function answerKey(query: Uint8Array, start: number, nameEnd: number, type: number, klass: number, variant: number, limit: number): string {
-  const spelled = String.fromCharCode.apply(null, query.subarray(start, nameEnd) as unknown as number[]);
-  const name = LATIN1_CAPITALS.test(spelled) ? asciiLower(query, start, nameEnd) : spelled.toLowerCase();
-  return name + String.fromCharCode(type, klass, variant, limit);
-}
-
-function asciiLower(query: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) {
-    const b = query[i];
-    s += String.fromCharCode(b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
-  }
-  return s;
+  return String.fromCharCode.apply(null, query.subarray(start, nameEnd) as unknown as number[]) + String.fromCharCode(type, klass, variant, limit);
 }

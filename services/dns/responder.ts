@@ -16,12 +16,11 @@
  * - AXFR (and IXFR, answered as AXFR, RFC 1995 §4) only over TCP from an
  *   allowed peer; else REFUSED.
  *
- * Answers are memoised per (name lowercased, type, class, EDNS and DO,
- * size limit). A cached answer is patched with the query's id, RD and CD
- * bits and the query's spelling of the name: the question is the first
- * name in both messages and the answer's owner names are compressed
- * against it, so they follow the query's case too (RFC 4343; resolvers
- * using 0x20 case randomisation check it).
+ * Answers are memoised per (name as spelled, type, class, EDNS and DO,
+ * size limit; see answerKey for why the spelling and not the lowered name).
+ * A cached answer is patched with the query's id, RD and CD bits. Answers
+ * keep the query's spelling of its name (RFC 4343; resolvers using 0x20
+ * case randomisation check it).
  */
 import { answerKey, createAnswerCache, type AnswerCache } from './answer-cache';
 import { type Authority } from './authority';
@@ -71,7 +70,7 @@ export function createResponder(authority: Authority, options?: ResponderOptions
     const edns = scan.udpPayloadSize >= 0;
     const limit = tcp ? 65535 : edns ? Math.min(Math.max(512, scan.udpPayloadSize), udpSize) : 512;
     const hit = cache.get(answerKey(query, HEADER, scan.nameEnd, scan.type, scan.klass, edns ? (scan.dnssecOk ? 2 : 1) : 0, limit));
-    return hit ? patched(hit, query, scan.nameEnd) : null;
+    return hit ? patched(hit, query) : null;
   }
 
   function answer(query: Uint8Array, context: QueryContext): Uint8Array[] {
@@ -110,7 +109,7 @@ export function createResponder(authority: Authority, options?: ResponderOptions
     const nameEnd = HEADER + nameWireLength(q.name);
     const key = answerKey(query, HEADER, nameEnd, q.type, q.class, edns ? (edns.dnssecOk ? 2 : 1) : 0, limit);
     const hit = cache.get(key);
-    if (hit) return [patched(hit, query, nameEnd)];
+    if (hit) return [patched(hit, query)];
 
     const res = authority.resolve(q);
     const out = reply(msg, res.rcode, res.aa, edns);
@@ -158,11 +157,10 @@ function headerOnly(h: Header, rcode: number): Uint8Array {
   return out;
 }
 
-/** A cached answer made the query's own: its id, RD and CD bits, and its spelling of the question name (ending at nameEnd). */
-function patched(cached: Uint8Array, query: Uint8Array, nameEnd: number): Uint8Array {
+/** A cached answer made the query's own: its id, RD and CD bits (the name's spelling is the key's: already the query's). */
+function patched(cached: Uint8Array, query: Uint8Array): Uint8Array {
   const out = new Uint8Array(cached.length);
   out.set(cached);
-  out.set(query.subarray(HEADER, nameEnd), HEADER);
   out[0] = query[0];
   out[1] = query[1];
   out[2] = (out[2] & 0xfe) | (query[2] & 0x01);

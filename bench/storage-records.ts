@@ -34,13 +34,13 @@ import { stress, type StressOptions, type StressResult, type StressTarget } from
 interface Statement { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown }
 interface SqliteDatabase { pragma(source: string): unknown; exec(sql: string): void; prepare(sql: string): Statement; close(): void }
 const require = createRequire(import.meta.url);
-/** The peer. An optional dependency: it compiles from source, which a machine may not manage. */
+/** The peer, a dev dependency: it may have to compile from source (node-gyp), which a machine may not manage. */
 function loadSqlite(): new (path: string) => SqliteDatabase {
   try {
     return require('better-sqlite3') as new (path: string) => SqliteDatabase;
   } catch (e) {
-    console.error(`bench/storage-records: the SQLite peer (npm better-sqlite3, an optional dependency) did not load: ${(e as Error).message}\n` +
-      'Install it with: npm install better-sqlite3 (it builds with node-gyp)');
+    console.error(`bench/storage-records: the SQLite peer (npm better-sqlite3, a dev dependency) did not load: ${(e as Error).message}\n` +
+      'Install it with: npm ci (it may build with node-gyp)');
     process.exit(2);
   }
 }

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { buildApp, runImage } from '../../test/helpers';
-import { runScenario } from './testing/engine-scenario';
+import { runScenario } from './fixtures/engine/scenario';
 import { runResolverScenario } from './testing/resolver-scenario';
 
 let built: Awaited<ReturnType<typeof buildApp>>;
